@@ -1,23 +1,189 @@
 package dev.exectask.reconciler;
 
 import dev.exectask.api.v1alpha1.ExecTask;
+import dev.exectask.api.v1alpha1.ExecTaskStatus;
+import dev.exectask.api.v1alpha1.Phase;
+import dev.exectask.api.v1alpha1.SpecValidator;
+import dev.exectask.exec.ContainerProcesses;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
+import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.Executor;
+import java.util.stream.Collectors;
 
+/**
+ * Drives each ExecTask: observe (pod cache, execs in flight), decide ({@link TaskDecider}), write
+ * the status once if it changed, then act. Execs run asynchronously; their completion comes back
+ * as an event, deadlines as reschedules, so a reconcile never waits on a container.
+ */
 @ControllerConfiguration(name = "exectask", finalizerName = ExecTask.FINALIZER)
 public class ExecTaskReconciler implements Reconciler<ExecTask>, Cleaner<ExecTask> {
 
+  private final Clock clock;
+  private final TaskEventRecorder events;
+  private final TaskExecutions executions;
+  private final SimpleInboundEventSource<ExecTask> execEvents =
+      new SimpleInboundEventSource<>("exec-completions");
+  private volatile InformerEventSource<Pod, ExecTask> pods;
+
+  public ExecTaskReconciler(
+      KubernetesClient client,
+      ContainerProcesses processes,
+      Clock clock,
+      java.util.concurrent.ExecutorService background) {
+    this.clock = clock;
+    this.events = new TaskEventRecorder(client, clock, background);
+    this.executions = new TaskExecutions(processes, clock, execEvents::propagateEvent);
+  }
+
+  @Override
+  public List<EventSource<?, ExecTask>> prepareEventSources(EventSourceContext<ExecTask> context) {
+    IndexerResourceCache<ExecTask> tasks = context.getPrimaryCache();
+    pods =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(Pod.class, ExecTask.class)
+                .withName("pods")
+                .withSecondaryToPrimaryMapper(pod -> tasksWatching(pod, tasks))
+                .build(),
+            context);
+    return List.of(pods, execEvents);
+  }
+
+  /** Non-terminal tasks of the pod's namespace that run, or may come to run, in it. */
+  private static Set<ResourceID> tasksWatching(Pod pod, IndexerResourceCache<ExecTask> tasks) {
+    String name = pod.getMetadata().getName();
+    return tasks
+        .list(pod.getMetadata().getNamespace())
+        .filter(t -> t.getStatus() == null || t.getStatus().getPhase() == null || !t.getStatus().getPhase().isTerminal())
+        .filter(
+            t -> {
+              ExecTaskStatus s = t.getStatus();
+              if (s != null && s.getPodName() != null) {
+                return name.equals(s.getPodName());
+              }
+              return t.getSpec() != null
+                  && (name.equals(t.getSpec().getPodName()) || t.getSpec().getPodSelector() != null);
+            })
+        .map(ResourceID::fromResource)
+        .collect(Collectors.toSet());
+  }
+
   @Override
   public UpdateControl<ExecTask> reconcile(ExecTask task, Context<ExecTask> context) {
-    return UpdateControl.noUpdate();
+    Instant now = clock.instant();
+    String uid = task.getMetadata().getUid();
+    Observation observed = observe(task);
+    Decision decision =
+        TaskDecider.decide(task, SpecValidator.validate(task.getSpec()), observed, now);
+    ExecTaskStatus before = task.getStatus();
+    ExecTaskStatus after = decision.status();
+    if (!Objects.equals(before, after)) {
+      context.resourceOperations().serverSideApplyPrimaryStatus(statusPatch(task, after));
+      recordTransition(task, before, after);
+    }
+    act(task, decision.action(), context);
+    if (after.getPhase() != null && after.getPhase().isTerminal()) {
+      executions.forget(uid);
+    }
+    UpdateControl<ExecTask> control = UpdateControl.noUpdate();
+    if (decision.requeueAfter() != null) {
+      control.rescheduleAfter(decision.requeueAfter().toMillis() + 1);
+    }
+    return control;
   }
 
   @Override
   public DeleteControl cleanup(ExecTask task, Context<ExecTask> context) {
-    return DeleteControl.defaultDelete();
+    CleanupDecision decision = TaskDecider.decideCleanup(task, observe(task), clock.instant());
+    if (decision.removeFinalizer()) {
+      if (decision.eventMessage() != null) {
+        events.normal(task, "Killed", decision.eventMessage());
+      }
+      executions.forget(task.getMetadata().getUid());
+      return DeleteControl.defaultDelete();
+    }
+    act(task, decision.action(), context);
+    DeleteControl control = DeleteControl.noFinalizerRemoval();
+    if (decision.requeueAfter() != null) {
+      control.rescheduleAfter(decision.requeueAfter().toMillis());
+    }
+    return control;
+  }
+
+  private Observation observe(ExecTask task) {
+    String namespace = task.getMetadata().getNamespace();
+    String uid = task.getMetadata().getUid();
+    TargetState target =
+        TargetResolver.resolve(
+            task,
+            name -> pods.get(new ResourceID(name, namespace)).orElse(null),
+            () -> pods.list(namespace).collect(Collectors.toList()));
+    return new Observation(target, executions.command(uid), executions.kill(uid));
+  }
+
+  private void act(ExecTask task, Action action, Context<ExecTask> context) {
+    ResourceID id = ResourceID.fromResource(task);
+    String uid = task.getMetadata().getUid();
+    if (action instanceof Action.Start start) {
+      executions.start(id, uid, start.target(), task.getSpec());
+    } else if (action instanceof Action.Observe observe) {
+      executions.observe(id, uid, observe.target());
+    } else if (action instanceof Action.KillTree kill) {
+      executions.kill(id, uid, kill.target(), kill.graceSeconds(), kill.verdict());
+    } else if (action instanceof Action.Delete) {
+      context.getClient().resource(task).delete();
+    }
+  }
+
+  /** Only what SSA should own: identity and status, no resourceVersion (no stale conflicts). */
+  private static ExecTask statusPatch(ExecTask task, ExecTaskStatus status) {
+    ExecTask patch = new ExecTask();
+    patch.setMetadata(
+        new ObjectMetaBuilder()
+            .withName(task.getMetadata().getName())
+            .withNamespace(task.getMetadata().getNamespace())
+            .build());
+    patch.setStatus(status);
+    return patch;
+  }
+
+  private void recordTransition(ExecTask task, ExecTaskStatus before, ExecTaskStatus after) {
+    Phase was = before == null ? null : before.getPhase();
+    Phase is = after.getPhase();
+    if (is == was) {
+      return;
+    }
+    switch (is) {
+      case Running -> events.normal(task, "Started", after.getMessage());
+      case Succeeded -> events.normal(task, "Completed", after.getMessage());
+      case Failed -> events.warning(task, "Failed", after.getMessage());
+      case TimedOut -> events.warning(task, "TimedOut", after.getMessage());
+      default -> {}
+    }
+    if (is.isTerminal() && after.getKilledProcesses() != null && after.getKilledProcesses() > 0) {
+      int n = after.getKilledProcesses();
+      events.normal(
+          task,
+          "Killed",
+          "Killed " + (n == 1 ? "1 process" : n + " processes") + " of the task's tree.");
+    }
   }
 }

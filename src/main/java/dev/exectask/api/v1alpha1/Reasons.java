@@ -2,8 +2,6 @@ package dev.exectask.api.v1alpha1;
 
 /** The stable CamelCase words of {@code status.reason}; tools match on them, so they never change. */
 public final class Reasons {
-  public static final String STARTING = "Starting";
-  public static final String STARTED = "Started";
   public static final String COMPLETED = "Completed";
   public static final String NON_ZERO_EXIT_CODE = "NonZeroExitCode";
   public static final String DEADLINE_EXCEEDED = "DeadlineExceeded";

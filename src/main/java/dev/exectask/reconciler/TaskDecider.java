@@ -1,0 +1,406 @@
+package dev.exectask.reconciler;
+
+import dev.exectask.api.v1alpha1.ExecTask;
+import dev.exectask.api.v1alpha1.ExecTaskSpec;
+import dev.exectask.api.v1alpha1.ExecTaskStatus;
+import dev.exectask.api.v1alpha1.Phase;
+import dev.exectask.api.v1alpha1.Reasons;
+import dev.exectask.exec.CommandOutcome;
+import dev.exectask.exec.ExecTarget;
+import dev.exectask.scripts.CommandObservation;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * The ExecTask state machine as one pure function: given the task, what a pass observed and the
+ * time, the status the task should have and the one action to take. No I/O, no clock.
+ */
+public final class TaskDecider {
+
+  private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
+  private static final Duration MAX_BACKOFF = Duration.ofSeconds(60);
+
+  /** How long to wait for a killer or observer that should report on its own, before looking. */
+  private static final Duration SAFETY_RECHECK = Duration.ofSeconds(60);
+
+  private TaskDecider() {}
+
+  /** 1s, 2s, 4s ... at most a minute: retries of a failed kill or observation. */
+  public static Duration backoff(int attempts) {
+    int exponent = Math.max(0, Math.min(attempts - 1, 6));
+    Duration delay = Duration.ofSeconds(1L << exponent);
+    return delay.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : delay;
+  }
+
+  public static Decision decide(
+      ExecTask task, List<String> specProblems, Observation observed, Instant now) {
+    ExecTaskStatus current = task.getStatus() == null ? new ExecTaskStatus() : task.getStatus();
+    Phase phase = current.getPhase();
+    if (phase != null && phase.isTerminal()) {
+      return finished(task, current, now);
+    }
+    ExecTaskStatus next = SERIALIZATION.clone(current);
+    next.setObservedGeneration(task.getMetadata().getGeneration());
+    if (phase == null || phase == Phase.Pending) {
+      return pending(task, specProblems, observed.target(), next, now);
+    }
+    return running(task, observed, next, now);
+  }
+
+  public static CleanupDecision decideCleanup(ExecTask task, Observation observed, Instant now) {
+    ExecTaskStatus status = task.getStatus();
+    if (status == null || status.getPhase() != Phase.Running) {
+      return new CleanupDecision(true, Action.NONE, null, null);
+    }
+    if (containerGone(status, observed.target()) != null) {
+      return new CleanupDecision(
+          true,
+          Action.NONE,
+          null,
+          "Task deleted while running; its container is gone, so none of its processes is left.");
+    }
+    ExecTarget target = targetOf(task);
+    long grace = task.getSpec().effectiveTerminationGracePeriodSeconds();
+    KillState kill = observed.kill();
+    if (kill instanceof KillState.Done done) {
+      int n = done.report().signalled();
+      return new CleanupDecision(
+          true,
+          Action.NONE,
+          null,
+          n == 0
+              ? "Task deleted while running; no process of its tree was left to kill."
+              : "Task deleted while running; killed " + processes(n) + " of its tree.");
+    }
+    if (kill instanceof KillState.InProgress) {
+      return new CleanupDecision(false, Action.NONE, SAFETY_RECHECK.plusSeconds(grace), null);
+    }
+    if (kill instanceof KillState.Failed failed && now.isBefore(failed.retryAt())) {
+      return new CleanupDecision(false, Action.NONE, Duration.between(now, failed.retryAt()), null);
+    }
+    return new CleanupDecision(
+        false,
+        new Action.KillTree(target, grace, null),
+        SAFETY_RECHECK.plusSeconds(grace),
+        null);
+  }
+
+  private static Decision finished(ExecTask task, ExecTaskStatus current, Instant now) {
+    Integer ttl = task.getSpec() == null ? null : task.getSpec().getTtlSecondsAfterFinished();
+    Instant completed = Times.parse(current.getCompletionTime());
+    if (ttl == null || completed == null) {
+      return new Decision(current, Action.NONE, null);
+    }
+    Instant expiry = completed.plusSeconds(ttl);
+    if (!now.isBefore(expiry)) {
+      return new Decision(current, new Action.Delete(), null);
+    }
+    return new Decision(current, Action.NONE, Duration.between(now, expiry));
+  }
+
+  private static Decision pending(
+      ExecTask task,
+      List<String> specProblems,
+      TargetState target,
+      ExecTaskStatus next,
+      Instant now) {
+    if (!specProblems.isEmpty()) {
+      return terminal(
+          next,
+          Verdict.of(
+              Phase.Failed, Reasons.INVALID_SPEC, "Invalid spec: " + String.join("; ", specProblems) + "."),
+          null,
+          task,
+          now);
+    }
+    if (target instanceof TargetState.Ready ready) {
+      next.setPhase(Phase.Running);
+      next.setReason(null);
+      next.setMessage(
+          "Running in container " + ready.container() + " of pod " + ready.pod() + ".");
+      next.setPodName(ready.pod());
+      next.setContainer(ready.container());
+      next.setContainerID(ready.containerID());
+      next.setStartTime(Times.format(now));
+      StatusConditions.apply(next, task.getMetadata().getGeneration(), now);
+      ExecTarget execTarget =
+          new ExecTarget(task.getMetadata().getNamespace(), ready.pod(), ready.container());
+      Duration timeout = Duration.ofSeconds(task.getSpec().effectiveTimeoutSeconds());
+      return new Decision(next, new Action.Start(execTarget), timeout);
+    }
+    if (target instanceof TargetState.ContainerMissing missing) {
+      return terminal(
+          next,
+          Verdict.of(
+              Phase.Failed,
+              Reasons.CONTAINER_NOT_FOUND,
+              "Pod " + missing.pod() + " has no container named " + missing.container() + "."),
+          null,
+          task,
+          now);
+    }
+    if (target instanceof TargetState.PodMissing missing) {
+      return waitForTarget(task, next, Reasons.POD_NOT_FOUND, missing.message(), now);
+    }
+    if (target instanceof TargetState.PodTerminating terminating) {
+      return waitForTarget(
+          task,
+          next,
+          Reasons.CONTAINER_NOT_RUNNING,
+          "Pod " + terminating.pod() + " is being deleted.",
+          now);
+    }
+    TargetState.ContainerNotRunning notRunning = (TargetState.ContainerNotRunning) target;
+    return waitForTarget(
+        task,
+        next,
+        Reasons.CONTAINER_NOT_RUNNING,
+        "Container "
+            + notRunning.container()
+            + " of pod "
+            + notRunning.pod()
+            + " is not running ("
+            + notRunning.detail()
+            + ").",
+        now);
+  }
+
+  private static Decision waitForTarget(
+      ExecTask task, ExecTaskStatus next, String reason, String message, Instant now) {
+    long startTimeout = task.getSpec().effectiveStartTimeoutSeconds();
+    Instant created = Times.parse(task.getMetadata().getCreationTimestamp());
+    Instant giveUp = (created == null ? now : created).plusSeconds(startTimeout);
+    if (!now.isBefore(giveUp)) {
+      return terminal(
+          next,
+          Verdict.of(
+              Phase.Failed,
+              reason,
+              message + " Gave up after startTimeoutSeconds (" + startTimeout + ")."),
+          null,
+          task,
+          now);
+    }
+    next.setPhase(Phase.Pending);
+    next.setReason(reason);
+    next.setMessage(
+        message + " Waiting up to startTimeoutSeconds (" + startTimeout + ") for it to run.");
+    StatusConditions.apply(next, task.getMetadata().getGeneration(), now);
+    return new Decision(next, Action.NONE, Duration.between(now, giveUp));
+  }
+
+  private static Decision running(
+      ExecTask task, Observation observed, ExecTaskStatus next, Instant now) {
+    ExecTaskSpec spec = task.getSpec();
+    ExecTarget target = targetOf(task);
+    long grace = spec.effectiveTerminationGracePeriodSeconds();
+    KillState kill = observed.kill();
+    if (kill instanceof KillState.Done done) {
+      return terminal(next, done.verdict(), done.report().signalled(), task, now);
+    }
+    Verdict gone = containerGone(next, observed.target());
+    if (gone != null) {
+      return terminal(next, gone, null, task, now);
+    }
+    if (kill instanceof KillState.InProgress) {
+      return new Decision(next, Action.NONE, SAFETY_RECHECK.plusSeconds(grace));
+    }
+    if (kill instanceof KillState.Failed failed) {
+      next.setMessage(
+          "Killing the process tree failed (attempt "
+              + failed.attempts()
+              + "): "
+              + failed.message()
+              + ". Retrying.");
+      if (now.isBefore(failed.retryAt())) {
+        return new Decision(next, Action.NONE, Duration.between(now, failed.retryAt()));
+      }
+      return new Decision(next, new Action.KillTree(target, grace, failed.verdict()), null);
+    }
+
+    Instant started = Times.parse(next.getStartTime());
+    Instant deadline =
+        (started == null ? now : started).plusSeconds(spec.effectiveTimeoutSeconds());
+    CommandState command = observed.command();
+    if (command instanceof CommandState.Finished finished) {
+      CommandOutcome outcome = finished.outcome();
+      if (outcome instanceof CommandOutcome.Exited exited && !exited.at().isAfter(deadline)) {
+        return new Decision(next, new Action.KillTree(target, grace, exitVerdict(exited)), null);
+      }
+      if (outcome instanceof CommandOutcome.StartFailed failed) {
+        return terminal(next, Verdict.of(Phase.Failed, failed.reason(), failed.message()), null, task, now);
+      }
+    }
+    if (!now.isBefore(deadline)) {
+      next.setMessage(
+          "Deadline exceeded: killing the process tree (SIGTERM, then SIGKILL after "
+              + grace
+              + "s).");
+      Verdict timedOut =
+          Verdict.of(
+              Phase.TimedOut,
+              Reasons.DEADLINE_EXCEEDED,
+              "The command ran longer than timeoutSeconds ("
+                  + spec.effectiveTimeoutSeconds()
+                  + "); its process tree was killed.");
+      return new Decision(next, new Action.KillTree(target, grace, timedOut), null);
+    }
+    Duration untilDeadline = Duration.between(now, deadline);
+    if (command instanceof CommandState.Unknown || command instanceof CommandState.Finished) {
+      return new Decision(next, new Action.Observe(target), untilDeadline);
+    }
+    if (command instanceof CommandState.ObserveFailed failed) {
+      if (now.isBefore(failed.retryAt())) {
+        Duration untilRetry = Duration.between(now, failed.retryAt());
+        return new Decision(
+            next, Action.NONE, untilRetry.compareTo(untilDeadline) < 0 ? untilRetry : untilDeadline);
+      }
+      return new Decision(next, new Action.Observe(target), untilDeadline);
+    }
+    if (command instanceof CommandState.Observed seen) {
+      return new Decision(
+          next, new Action.KillTree(target, grace, observedVerdict(seen.observation())), null);
+    }
+    return new Decision(next, Action.NONE, untilDeadline);
+  }
+
+  /** Null when the task's container still runs the instance the command was started in. */
+  private static Verdict containerGone(ExecTaskStatus status, TargetState target) {
+    if (target instanceof TargetState.PodMissing || target instanceof TargetState.ContainerMissing) {
+      return Verdict.of(
+          Phase.Failed,
+          Reasons.POD_DELETED,
+          "Pod " + status.getPodName() + " was deleted while the command ran.");
+    }
+    if (target instanceof TargetState.Ready ready
+        && ready.containerID() != null
+        && ready.containerID().equals(status.getContainerID())) {
+      return null;
+    }
+    if (target instanceof TargetState.PodTerminating) {
+      return null;
+    }
+    return Verdict.of(
+        Phase.Failed,
+        Reasons.CONTAINER_RESTARTED,
+        "Container "
+            + status.getContainer()
+            + " of pod "
+            + status.getPodName()
+            + " restarted or stopped while the command ran; the command is gone with it.");
+  }
+
+  static Verdict exitVerdict(CommandOutcome.Exited exited) {
+    int code = exited.exitCode();
+    if (code == 0) {
+      return new Verdict(
+          Phase.Succeeded,
+          Reasons.COMPLETED,
+          "The command exited with code 0.",
+          0,
+          exited.stdout(),
+          exited.stderr());
+    }
+    return new Verdict(
+        Phase.Failed,
+        Reasons.NON_ZERO_EXIT_CODE,
+        "The command exited with code " + code + signalNote(code) + ".",
+        code,
+        exited.stdout(),
+        exited.stderr());
+  }
+
+  private static Verdict observedVerdict(CommandObservation observation) {
+    String restarted = " Its output was not captured: the operator lost its connection to it.";
+    if (observation instanceof CommandObservation.Exited exited) {
+      int code = exited.exitCode();
+      return code == 0
+          ? new Verdict(
+              Phase.Succeeded,
+              Reasons.COMPLETED,
+              "The command exited with code 0." + restarted,
+              0,
+              null,
+              null)
+          : new Verdict(
+              Phase.Failed,
+              Reasons.NON_ZERO_EXIT_CODE,
+              "The command exited with code " + code + signalNote(code) + "." + restarted,
+              code,
+              null,
+              null);
+    }
+    if (observation instanceof CommandObservation.Lost) {
+      return Verdict.of(
+          Phase.Failed,
+          Reasons.EXEC_ERROR,
+          "The command ended without recording its exit code (its wrapper was killed).");
+    }
+    if (observation instanceof CommandObservation.RunningUntracked) {
+      return Verdict.of(
+          Phase.Failed,
+          Reasons.EXEC_ERROR,
+          "The operator lost its connection to the command and the container has no writable"
+              + " /tmp or /dev/shm to keep its exit code, so its process tree was killed.");
+    }
+    return Verdict.of(
+        Phase.Failed,
+        Reasons.EXEC_ERROR,
+        "Nothing of the command was found in the container: the operator stopped before"
+            + " starting it, or its record was removed. It is not run again.");
+  }
+
+  private static String signalNote(int code) {
+    return switch (code) {
+      case 129 -> " (SIGHUP)";
+      case 130 -> " (SIGINT)";
+      case 134 -> " (SIGABRT)";
+      case 137 -> " (SIGKILL)";
+      case 139 -> " (SIGSEGV)";
+      case 141 -> " (SIGPIPE)";
+      case 143 -> " (SIGTERM)";
+      default -> "";
+    };
+  }
+
+  private static Decision terminal(
+      ExecTaskStatus next, Verdict verdict, Integer killed, ExecTask task, Instant now) {
+    next.setPhase(verdict.phase());
+    next.setReason(verdict.reason());
+    next.setMessage(verdict.message());
+    if (verdict.exitCode() != null) {
+      next.setExitCode(verdict.exitCode());
+    }
+    if (verdict.stdout() != null) {
+      next.setStdout(verdict.stdout().tail());
+      next.setStdoutBytes(verdict.stdout().totalBytes());
+    }
+    if (verdict.stderr() != null) {
+      next.setStderr(verdict.stderr().tail());
+      next.setStderrBytes(verdict.stderr().totalBytes());
+    }
+    if (killed != null) {
+      next.setKilledProcesses(killed);
+    }
+    next.setCompletionTime(Times.format(now));
+    Instant started = Times.parse(next.getStartTime());
+    if (started != null) {
+      next.setDuration(Times.human(Duration.between(started, now)));
+    }
+    StatusConditions.apply(next, task.getMetadata().getGeneration(), now);
+    Integer ttl = task.getSpec() == null ? null : task.getSpec().getTtlSecondsAfterFinished();
+    return new Decision(next, Action.NONE, ttl == null ? null : Duration.ofSeconds(ttl));
+  }
+
+  static ExecTarget targetOf(ExecTask task) {
+    ExecTaskStatus status = task.getStatus();
+    return new ExecTarget(
+        task.getMetadata().getNamespace(), status.getPodName(), status.getContainer());
+  }
+
+  private static String processes(int n) {
+    return n == 1 ? "1 process" : n + " processes";
+  }
+}
