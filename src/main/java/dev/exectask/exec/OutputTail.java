@@ -31,6 +31,11 @@ public final class OutputTail extends OutputStream {
   }
 
   @Override
+  public void write(byte[] bytes) {
+    write(bytes, 0, bytes.length);
+  }
+
+  @Override
   public synchronized void write(byte[] bytes, int offset, int length) {
     if (length >= ring.length) {
       offset += length - ring.length;

@@ -1,0 +1,515 @@
+package dev.exectask.reconciler;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.exectask.api.v1alpha1.ExecTask;
+import dev.exectask.api.v1alpha1.ExecTaskSpec;
+import dev.exectask.api.v1alpha1.ExecTaskStatus;
+import dev.exectask.api.v1alpha1.Phase;
+import dev.exectask.api.v1alpha1.Reasons;
+import dev.exectask.exec.CapturedOutput;
+import dev.exectask.exec.CommandOutcome;
+import dev.exectask.exec.ExecTarget;
+import dev.exectask.scripts.CommandObservation;
+import dev.exectask.scripts.KillReport;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** The task state machine, row by row, as the Job controller's tests table theirs. */
+class TaskDeciderTest {
+
+  static final Instant CREATED = Instant.parse("2026-01-01T10:00:00Z");
+  static final Instant STARTED = CREATED.plusSeconds(2);
+  static final String CID = "sandbox://aaaa";
+  static final TargetState READY = new TargetState.Ready("web", "app", CID);
+  static final CapturedOutput OUT = new CapturedOutput("hello\n", 6);
+  static final CapturedOutput ERR = new CapturedOutput("oops\n", 5);
+  static final KillState NO_KILL = KillState.NOT_REQUESTED;
+  static final CommandState UNKNOWN = CommandState.UNKNOWN;
+  static final CommandState RUNNING = new CommandState.Running();
+
+  /** timeoutSeconds 30, startTimeoutSeconds 60, grace 5. */
+  static ExecTask pending() {
+    ExecTask task = new ExecTask();
+    task.setMetadata(
+        new ObjectMetaBuilder()
+            .withName("t")
+            .withNamespace("ns")
+            .withUid("uid-1")
+            .withGeneration(1L)
+            .withCreationTimestamp(CREATED.toString())
+            .build());
+    ExecTaskSpec spec = new ExecTaskSpec();
+    spec.setPodName("web");
+    spec.setCommand(List.of("echo", "hello"));
+    spec.setTimeoutSeconds(30L);
+    spec.setStartTimeoutSeconds(60L);
+    spec.setTerminationGracePeriodSeconds(5L);
+    task.setSpec(spec);
+    return task;
+  }
+
+  static ExecTask running() {
+    ExecTask task = pending();
+    Decision started =
+        TaskDecider.decide(task, List.of(), new Observation(READY, UNKNOWN, NO_KILL), STARTED);
+    task.setStatus(started.status());
+    return task;
+  }
+
+  record Row(
+      String name,
+      ExecTask task,
+      List<String> specProblems,
+      Observation observed,
+      Instant now,
+      Consumer<Decision> expect) {
+    @Override
+    public String toString() {
+      return name;
+    }
+  }
+
+  static Stream<Arguments> rows() {
+    return Stream.of(
+            new Row(
+                "pod ready: Running written, then the command starts",
+                pending(),
+                List.of(),
+                new Observation(READY, UNKNOWN, NO_KILL),
+                STARTED,
+                d -> {
+                  assertEquals(Phase.Running, d.status().getPhase());
+                  assertEquals("web", d.status().getPodName());
+                  assertEquals("app", d.status().getContainer());
+                  assertEquals(CID, d.status().getContainerID());
+                  assertEquals(STARTED, Times.parse(d.status().getStartTime()));
+                  assertEquals(new Action.Start(new ExecTarget("ns", "web", "app")), d.action());
+                  assertEquals(Duration.ofSeconds(30), d.requeueAfter());
+                  assertCondition(d, "Reconciling", "True");
+                  assertCondition(d, "Stalled", "False");
+                }),
+            new Row(
+                "pod missing within startTimeoutSeconds: Pending PodNotFound until the start deadline",
+                pending(),
+                List.of(),
+                new Observation(new TargetState.PodMissing("Pod web was not found."), UNKNOWN, NO_KILL),
+                CREATED.plusSeconds(10),
+                d -> {
+                  assertEquals(Phase.Pending, d.status().getPhase());
+                  assertEquals(Reasons.POD_NOT_FOUND, d.status().getReason());
+                  assertSame(Action.NONE, d.action());
+                  assertEquals(Duration.ofSeconds(50), d.requeueAfter());
+                  assertCondition(d, "Reconciling", "True");
+                }),
+            new Row(
+                "pod missing past startTimeoutSeconds: Failed PodNotFound",
+                pending(),
+                List.of(),
+                new Observation(new TargetState.PodMissing("Pod web was not found."), UNKNOWN, NO_KILL),
+                CREATED.plusSeconds(60),
+                d -> {
+                  assertEquals(Phase.Failed, d.status().getPhase());
+                  assertEquals(Reasons.POD_NOT_FOUND, d.status().getReason());
+                  assertCondition(d, "Failed", "True");
+                  assertCondition(d, "Stalled", "True");
+                  assertCondition(d, "Reconciling", "False");
+                  assertCondition(d, "Complete", "False");
+                }),
+            new Row(
+                "container not running: Pending ContainerNotRunning",
+                pending(),
+                List.of(),
+                new Observation(
+                    new TargetState.ContainerNotRunning("web", "app", null, "waiting: ContainerCreating"),
+                    UNKNOWN,
+                    NO_KILL),
+                CREATED.plusSeconds(1),
+                d -> {
+                  assertEquals(Phase.Pending, d.status().getPhase());
+                  assertEquals(Reasons.CONTAINER_NOT_RUNNING, d.status().getReason());
+                }),
+            new Row(
+                "no such container: Failed ContainerNotFound at once",
+                pending(),
+                List.of(),
+                new Observation(new TargetState.ContainerMissing("web", "nope"), UNKNOWN, NO_KILL),
+                CREATED.plusSeconds(1),
+                d -> {
+                  assertEquals(Phase.Failed, d.status().getPhase());
+                  assertEquals(Reasons.CONTAINER_NOT_FOUND, d.status().getReason());
+                  assertSame(Action.NONE, d.action());
+                }),
+            new Row(
+                "invalid spec: Failed InvalidSpec, nothing started",
+                pending(),
+                List.of("command must have 1 to 256 items"),
+                new Observation(READY, UNKNOWN, NO_KILL),
+                CREATED.plusSeconds(1),
+                d -> {
+                  assertEquals(Phase.Failed, d.status().getPhase());
+                  assertEquals(Reasons.INVALID_SPEC, d.status().getReason());
+                  assertTrue(d.status().getMessage().contains("command must have 1 to 256 items"));
+                  assertSame(Action.NONE, d.action());
+                }),
+            new Row(
+                "command running before the deadline: nothing to do until the deadline",
+                running(),
+                List.of(),
+                new Observation(READY, RUNNING, NO_KILL),
+                STARTED.plusSeconds(10),
+                d -> {
+                  assertEquals(Phase.Running, d.status().getPhase());
+                  assertSame(Action.NONE, d.action());
+                  assertEquals(Duration.ofSeconds(20), d.requeueAfter());
+                }),
+            new Row(
+                "deadline reached: kill the tree, TimedOut once confirmed",
+                running(),
+                List.of(),
+                new Observation(READY, RUNNING, NO_KILL),
+                STARTED.plusSeconds(30),
+                d -> {
+                  assertEquals(Phase.Running, d.status().getPhase());
+                  Action.KillTree kill = assertInstanceOf(Action.KillTree.class, d.action());
+                  assertEquals(5, kill.graceSeconds());
+                  assertEquals(Phase.TimedOut, kill.verdict().phase());
+                  assertEquals(Reasons.DEADLINE_EXCEEDED, kill.verdict().reason());
+                }),
+            new Row(
+                "command exited 0: leftovers are killed before the verdict",
+                running(),
+                List.of(),
+                new Observation(
+                    READY,
+                    new CommandState.Finished(
+                        new CommandOutcome.Exited(0, OUT, ERR, STARTED.plusSeconds(3))),
+                    NO_KILL),
+                STARTED.plusSeconds(3),
+                d -> {
+                  assertEquals(Phase.Running, d.status().getPhase());
+                  Action.KillTree kill = assertInstanceOf(Action.KillTree.class, d.action());
+                  assertEquals(Phase.Succeeded, kill.verdict().phase());
+                  assertEquals(OUT, kill.verdict().stdout());
+                }),
+            new Row(
+                "command exited after the deadline: TimedOut, not its exit code",
+                running(),
+                List.of(),
+                new Observation(
+                    READY,
+                    new CommandState.Finished(
+                        new CommandOutcome.Exited(0, OUT, ERR, STARTED.plusSeconds(31))),
+                    NO_KILL),
+                STARTED.plusSeconds(31),
+                d ->
+                    assertEquals(
+                        Phase.TimedOut,
+                        assertInstanceOf(Action.KillTree.class, d.action()).verdict().phase())),
+            new Row(
+                "kill confirmed after exit 0: Succeeded with output and counts",
+                running(),
+                List.of(),
+                new Observation(
+                    READY,
+                    RUNNING,
+                    new KillState.Done(
+                        TaskDecider.exitVerdict(
+                            new CommandOutcome.Exited(0, OUT, ERR, STARTED.plusSeconds(3))),
+                        new KillReport(1, 0))),
+                STARTED.plusSeconds(4),
+                d -> {
+                  ExecTaskStatus s = d.status();
+                  assertEquals(Phase.Succeeded, s.getPhase());
+                  assertEquals(Reasons.COMPLETED, s.getReason());
+                  assertEquals(0, s.getExitCode());
+                  assertEquals("hello\n", s.getStdout());
+                  assertEquals(6L, s.getStdoutBytes());
+                  assertEquals("oops\n", s.getStderr());
+                  assertEquals(1, s.getKilledProcesses());
+                  assertEquals(STARTED.plusSeconds(4), Times.parse(s.getCompletionTime()));
+                  assertEquals("4.0s", s.getDuration());
+                  assertCondition(d, "Complete", "True");
+                  assertCondition(d, "Failed", "False");
+                  assertCondition(d, "Reconciling", "False");
+                  assertCondition(d, "Stalled", "False");
+                }),
+            new Row(
+                "kill confirmed at the deadline: TimedOut DeadlineExceeded with the count",
+                running(),
+                List.of(),
+                new Observation(
+                    READY,
+                    RUNNING,
+                    new KillState.Done(
+                        Verdict.of(Phase.TimedOut, Reasons.DEADLINE_EXCEEDED, "too long"),
+                        new KillReport(3, 0))),
+                STARTED.plusSeconds(31),
+                d -> {
+                  assertEquals(Phase.TimedOut, d.status().getPhase());
+                  assertEquals(Reasons.DEADLINE_EXCEEDED, d.status().getReason());
+                  assertEquals(3, d.status().getKilledProcesses());
+                  assertNull(d.status().getExitCode());
+                  assertCondition(d, "Failed", "True");
+                  assertCondition(d, "Stalled", "True");
+                }),
+            new Row(
+                "non-zero exit code: Failed NonZeroExitCode after the kill",
+                running(),
+                List.of(),
+                new Observation(
+                    READY,
+                    RUNNING,
+                    new KillState.Done(
+                        TaskDecider.exitVerdict(
+                            new CommandOutcome.Exited(137, OUT, ERR, STARTED.plusSeconds(1))),
+                        new KillReport(0, 0))),
+                STARTED.plusSeconds(1),
+                d -> {
+                  assertEquals(Phase.Failed, d.status().getPhase());
+                  assertEquals(Reasons.NON_ZERO_EXIT_CODE, d.status().getReason());
+                  assertEquals(137, d.status().getExitCode());
+                  assertTrue(d.status().getMessage().contains("SIGKILL"));
+                }),
+            new Row(
+                "pod deleted while running: Failed PodDeleted, no kill needed",
+                running(),
+                List.of(),
+                new Observation(new TargetState.PodMissing("gone"), RUNNING, NO_KILL),
+                STARTED.plusSeconds(5),
+                d -> {
+                  assertEquals(Phase.Failed, d.status().getPhase());
+                  assertEquals(Reasons.POD_DELETED, d.status().getReason());
+                  assertSame(Action.NONE, d.action());
+                }),
+            new Row(
+                "container restarted (new containerID): Failed ContainerRestarted",
+                running(),
+                List.of(),
+                new Observation(new TargetState.Ready("web", "app", "sandbox://bbbb"), RUNNING, NO_KILL),
+                STARTED.plusSeconds(5),
+                d -> {
+                  assertEquals(Phase.Failed, d.status().getPhase());
+                  assertEquals(Reasons.CONTAINER_RESTARTED, d.status().getReason());
+                }),
+            new Row(
+                "no shell in the container: Failed ShellNotFound",
+                running(),
+                List.of(),
+                new Observation(
+                    READY,
+                    new CommandState.Finished(
+                        new CommandOutcome.StartFailed(Reasons.SHELL_NOT_FOUND, "no sh")),
+                    NO_KILL),
+                STARTED.plusSeconds(1),
+                d -> {
+                  assertEquals(Phase.Failed, d.status().getPhase());
+                  assertEquals(Reasons.SHELL_NOT_FOUND, d.status().getReason());
+                }),
+            new Row(
+                "operator restarted while Running: observe, never start again",
+                running(),
+                List.of(),
+                new Observation(READY, UNKNOWN, NO_KILL),
+                STARTED.plusSeconds(5),
+                d -> assertInstanceOf(Action.Observe.class, d.action())),
+            new Row(
+                "connection lost: observe what the command does",
+                running(),
+                List.of(),
+                new Observation(
+                    READY,
+                    new CommandState.Finished(
+                        new CommandOutcome.ConnectionLost("reset", CapturedOutput.NONE, CapturedOutput.NONE)),
+                    NO_KILL),
+                STARTED.plusSeconds(5),
+                d -> assertInstanceOf(Action.Observe.class, d.action())),
+            new Row(
+                "restart: deadline still enforced from status.startTime",
+                running(),
+                List.of(),
+                new Observation(READY, UNKNOWN, NO_KILL),
+                STARTED.plusSeconds(45),
+                d ->
+                    assertEquals(
+                        Phase.TimedOut,
+                        assertInstanceOf(Action.KillTree.class, d.action()).verdict().phase())),
+            new Row(
+                "observed exit code 3 after a restart: recorded, tree killed first",
+                running(),
+                List.of(),
+                new Observation(
+                    READY, new CommandState.Observed(new CommandObservation.Exited(3)), NO_KILL),
+                STARTED.plusSeconds(5),
+                d -> {
+                  Verdict v = assertInstanceOf(Action.KillTree.class, d.action()).verdict();
+                  assertEquals(Phase.Failed, v.phase());
+                  assertEquals(3, v.exitCode());
+                }),
+            new Row(
+                "observed nothing in the container: ExecError, never re-run",
+                running(),
+                List.of(),
+                new Observation(
+                    READY, new CommandState.Observed(new CommandObservation.Absent()), NO_KILL),
+                STARTED.plusSeconds(5),
+                d ->
+                    assertEquals(
+                        Reasons.EXEC_ERROR,
+                        assertInstanceOf(Action.KillTree.class, d.action()).verdict().reason())),
+            new Row(
+                "kill failed, backoff not over: wait",
+                running(),
+                List.of(),
+                new Observation(
+                    READY,
+                    RUNNING,
+                    new KillState.Failed(
+                        Verdict.of(Phase.TimedOut, Reasons.DEADLINE_EXCEEDED, "x"),
+                        "exec refused",
+                        2,
+                        STARTED.plusSeconds(34))),
+                STARTED.plusSeconds(31),
+                d -> {
+                  assertSame(Action.NONE, d.action());
+                  assertEquals(Duration.ofSeconds(3), d.requeueAfter());
+                  assertTrue(d.status().getMessage().contains("exec refused"));
+                }),
+            new Row(
+                "kill failed, backoff over: retried, never dropped",
+                running(),
+                List.of(),
+                new Observation(
+                    READY,
+                    RUNNING,
+                    new KillState.Failed(
+                        Verdict.of(Phase.TimedOut, Reasons.DEADLINE_EXCEEDED, "x"),
+                        "exec refused",
+                        2,
+                        STARTED.plusSeconds(34))),
+                STARTED.plusSeconds(34),
+                d -> assertInstanceOf(Action.KillTree.class, d.action())))
+        .map(Arguments::of);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("rows")
+  void decides(Row row) {
+    row.expect().accept(TaskDecider.decide(row.task(), row.specProblems(), row.observed(), row.now()));
+  }
+
+  @Test
+  void finishedTaskIsLeftAsItIsUntilItsTtlPasses() {
+    ExecTask task = running();
+    task.getSpec().setTtlSecondsAfterFinished(100);
+    Decision done =
+        TaskDecider.decide(
+            task,
+            List.of(),
+            new Observation(
+                READY,
+                RUNNING,
+                new KillState.Done(
+                    Verdict.of(Phase.TimedOut, Reasons.DEADLINE_EXCEEDED, "x"), new KillReport(0, 0))),
+            STARTED.plusSeconds(30));
+    task.setStatus(done.status());
+
+    Decision before =
+        TaskDecider.decide(task, List.of(), new Observation(READY, UNKNOWN, NO_KILL), STARTED.plusSeconds(80));
+    assertSame(task.getStatus(), before.status());
+    assertSame(Action.NONE, before.action());
+    assertEquals(Duration.ofSeconds(50), before.requeueAfter());
+
+    Decision after =
+        TaskDecider.decide(task, List.of(), new Observation(READY, UNKNOWN, NO_KILL), STARTED.plusSeconds(130));
+    assertInstanceOf(Action.Delete.class, after.action());
+  }
+
+  @Test
+  void unchangedConditionsKeepTheirTransitionTime() {
+    ExecTask task = pending();
+    Observation missing =
+        new Observation(new TargetState.PodMissing("Pod web was not found."), UNKNOWN, NO_KILL);
+    task.setStatus(TaskDecider.decide(task, List.of(), missing, CREATED.plusSeconds(1)).status());
+    Decision later = TaskDecider.decide(task, List.of(), missing, CREATED.plusSeconds(20));
+    assertEquals(task.getStatus(), later.status(), "a pass that learns nothing changes nothing");
+  }
+
+  @Test
+  void deletingAPendingOrFinishedTaskReleasesAtOnce() {
+    CleanupDecision d =
+        TaskDecider.decideCleanup(pending(), new Observation(READY, UNKNOWN, NO_KILL), CREATED);
+    assertTrue(d.removeFinalizer());
+    assertNull(d.eventMessage());
+  }
+
+  @Test
+  void deletingARunningTaskKillsItsTreeBeforeReleasing() {
+    ExecTask task = running();
+    Instant now = STARTED.plusSeconds(5);
+    CleanupDecision first =
+        TaskDecider.decideCleanup(task, new Observation(READY, RUNNING, NO_KILL), now);
+    assertTrue(!first.removeFinalizer());
+    Action.KillTree kill = assertInstanceOf(Action.KillTree.class, first.action());
+    assertNull(kill.verdict());
+
+    CleanupDecision waiting =
+        TaskDecider.decideCleanup(
+            task, new Observation(READY, RUNNING, new KillState.InProgress(null, 1)), now);
+    assertTrue(!waiting.removeFinalizer());
+    assertSame(Action.NONE, waiting.action());
+
+    CleanupDecision done =
+        TaskDecider.decideCleanup(
+            task,
+            new Observation(READY, RUNNING, new KillState.Done(null, new KillReport(3, 0))),
+            now);
+    assertTrue(done.removeFinalizer());
+    assertTrue(done.eventMessage().contains("killed 3 processes"), done.eventMessage());
+  }
+
+  @Test
+  void deletionNeverHangsOnceThePodIsGone() {
+    CleanupDecision d =
+        TaskDecider.decideCleanup(
+            running(),
+            new Observation(
+                new TargetState.PodMissing("gone"),
+                RUNNING,
+                new KillState.Failed(null, "pod not found", 5, STARTED.plusSeconds(999))),
+            STARTED.plusSeconds(6));
+    assertTrue(d.removeFinalizer());
+  }
+
+  @Test
+  void backoffDoublesUpToAMinute() {
+    assertEquals(Duration.ofSeconds(1), TaskDecider.backoff(1));
+    assertEquals(Duration.ofSeconds(2), TaskDecider.backoff(2));
+    assertEquals(Duration.ofSeconds(32), TaskDecider.backoff(6));
+    assertEquals(Duration.ofSeconds(60), TaskDecider.backoff(7));
+    assertEquals(Duration.ofSeconds(60), TaskDecider.backoff(50));
+  }
+
+  static void assertCondition(Decision d, String type, String status) {
+    Condition c =
+        d.status().getConditions().stream()
+            .filter(x -> type.equals(x.getType()))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("no condition " + type));
+    assertEquals(status, c.getStatus(), type);
+    assertTrue(c.getReason() != null && !c.getReason().isBlank(), "condition reason set");
+  }
+}
