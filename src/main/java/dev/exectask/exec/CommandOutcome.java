@@ -16,8 +16,8 @@ public sealed interface CommandOutcome {
   record StartFailed(String reason, String message) implements CommandOutcome {}
 
   /**
-   * The connection ended without an exit status. The command may still be running: closing an
-   * exec never stops it, so what happened must be observed in the container.
+   * The connection ended without an exit status. The command may still be running: closing an exec
+   * never stops it, so what happened must be observed in the container.
    */
   record ConnectionLost(String message, CapturedOutput stdout, CapturedOutput stderr)
       implements CommandOutcome {}

@@ -9,7 +9,6 @@ import io.fabric8.kubernetes.api.model.Status;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.ExecListener;
-import io.fabric8.kubernetes.client.dsl.ExecWatch;
 import io.fabric8.kubernetes.client.dsl.PodResource;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
@@ -117,8 +116,8 @@ public final class Fabric8ContainerProcesses implements ContainerProcesses {
   }
 
   /**
-   * A runtime that cannot find the wrapper's shell reports it as the OCI runtime's "executable
-   * file not found" (or "no such file or directory" for a path): the container has no /bin/sh.
+   * A runtime that cannot find the wrapper's shell reports it as the OCI runtime's "executable file
+   * not found" (or "no such file or directory" for a path): the container has no /bin/sh.
    */
   static CommandOutcome.StartFailed startFailed(String message) {
     String text = message == null ? "the exec failed without a message" : message;
@@ -208,5 +207,4 @@ public final class Fabric8ContainerProcesses implements ContainerProcesses {
       }
     }
   }
-
 }

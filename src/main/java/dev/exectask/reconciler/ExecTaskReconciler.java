@@ -26,13 +26,12 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.Executor;
 import java.util.stream.Collectors;
 
 /**
  * Drives each ExecTask: observe (pod cache, execs in flight), decide ({@link TaskDecider}), write
- * the status once if it changed, then act. Execs run asynchronously; their completion comes back
- * as an event, deadlines as reschedules, so a reconcile never waits on a container.
+ * the status once if it changed, then act. Execs run asynchronously; their completion comes back as
+ * an event, deadlines as reschedules, so a reconcile never waits on a container.
  */
 @ControllerConfiguration(name = "exectask", finalizerName = ExecTask.FINALIZER)
 public class ExecTaskReconciler implements Reconciler<ExecTask>, Cleaner<ExecTask> {
@@ -72,7 +71,11 @@ public class ExecTaskReconciler implements Reconciler<ExecTask>, Cleaner<ExecTas
     String name = pod.getMetadata().getName();
     return tasks
         .list(pod.getMetadata().getNamespace())
-        .filter(t -> t.getStatus() == null || t.getStatus().getPhase() == null || !t.getStatus().getPhase().isTerminal())
+        .filter(
+            t ->
+                t.getStatus() == null
+                    || t.getStatus().getPhase() == null
+                    || !t.getStatus().getPhase().isTerminal())
         .filter(
             t -> {
               ExecTaskStatus s = t.getStatus();
@@ -80,7 +83,8 @@ public class ExecTaskReconciler implements Reconciler<ExecTask>, Cleaner<ExecTas
                 return name.equals(s.getPodName());
               }
               return t.getSpec() != null
-                  && (name.equals(t.getSpec().getPodName()) || t.getSpec().getPodSelector() != null);
+                  && (name.equals(t.getSpec().getPodName())
+                      || t.getSpec().getPodSelector() != null);
             })
         .map(ResourceID::fromResource)
         .collect(Collectors.toSet());

@@ -24,22 +24,25 @@ final class StatusConditions {
     String message = status.getMessage() != null ? status.getMessage() : "";
     boolean terminal = phase.isTerminal();
     boolean failed = phase == Phase.Failed || phase == Phase.TimedOut;
-    List<Condition> previous =
-        status.getConditions() == null ? List.of() : status.getConditions();
+    List<Condition> previous = status.getConditions() == null ? List.of() : status.getConditions();
     List<Condition> next = new ArrayList<>();
     if (terminal) {
       next.add(
           condition(
-              previous, ConditionTypes.COMPLETE, phase == Phase.Succeeded, reason, message,
-              generation, now));
+              previous,
+              ConditionTypes.COMPLETE,
+              phase == Phase.Succeeded,
+              reason,
+              message,
+              generation,
+              now));
       next.add(
           condition(previous, ConditionTypes.FAILED, failed, reason, message, generation, now));
     }
     next.add(
         condition(
             previous, ConditionTypes.RECONCILING, !terminal, reason, message, generation, now));
-    next.add(
-        condition(previous, ConditionTypes.STALLED, failed, reason, message, generation, now));
+    next.add(condition(previous, ConditionTypes.STALLED, failed, reason, message, generation, now));
     status.setConditions(next);
   }
 

@@ -27,7 +27,8 @@ final class TargetResolver {
       ExecTask task, Function<String, Pod> podByName, Supplier<List<Pod>> podsInNamespace) {
     ExecTaskStatus status = task.getStatus();
     if (status != null && status.getPodName() != null && status.getContainer() != null) {
-      return inspect(podByName.apply(status.getPodName()), status.getPodName(), status.getContainer());
+      return inspect(
+          podByName.apply(status.getPodName()), status.getPodName(), status.getContainer());
     }
     ExecTaskSpec spec = task.getSpec();
     if (spec == null) {
@@ -35,7 +36,8 @@ final class TargetResolver {
     }
     if (spec.getPodName() != null) {
       Pod pod = podByName.apply(spec.getPodName());
-      return inspect(pod, spec.getPodName(), pod == null ? spec.getContainer() : containerOf(pod, spec));
+      return inspect(
+          pod, spec.getPodName(), pod == null ? spec.getContainer() : containerOf(pod, spec));
     }
     if (spec.getPodSelector() == null) {
       return new TargetState.PodMissing("The task names no pod.");
@@ -98,7 +100,8 @@ final class TargetResolver {
     if (state != null && state.getRunning() != null && cs.getContainerID() != null) {
       return new TargetState.Ready(podName, container, cs.getContainerID());
     }
-    return new TargetState.ContainerNotRunning(podName, container, cs.getContainerID(), describe(state));
+    return new TargetState.ContainerNotRunning(
+        podName, container, cs.getContainerID(), describe(state));
   }
 
   private static String describe(ContainerState state) {

@@ -81,10 +81,7 @@ public final class TaskDecider {
       return new CleanupDecision(false, Action.NONE, Duration.between(now, failed.retryAt()), null);
     }
     return new CleanupDecision(
-        false,
-        new Action.KillTree(target, grace, null),
-        SAFETY_RECHECK.plusSeconds(grace),
-        null);
+        false, new Action.KillTree(target, grace, null), SAFETY_RECHECK.plusSeconds(grace), null);
   }
 
   private static Decision finished(ExecTask task, ExecTaskStatus current, Instant now) {
@@ -110,7 +107,9 @@ public final class TaskDecider {
       return terminal(
           next,
           Verdict.of(
-              Phase.Failed, Reasons.INVALID_SPEC, "Invalid spec: " + String.join("; ", specProblems) + "."),
+              Phase.Failed,
+              Reasons.INVALID_SPEC,
+              "Invalid spec: " + String.join("; ", specProblems) + "."),
           null,
           task,
           now);
@@ -118,8 +117,7 @@ public final class TaskDecider {
     if (target instanceof TargetState.Ready ready) {
       next.setPhase(Phase.Running);
       next.setReason(null);
-      next.setMessage(
-          "Running in container " + ready.container() + " of pod " + ready.pod() + ".");
+      next.setMessage("Running in container " + ready.container() + " of pod " + ready.pod() + ".");
       next.setPodName(ready.pod());
       next.setContainer(ready.container());
       next.setContainerID(ready.containerID());
@@ -230,7 +228,8 @@ public final class TaskDecider {
         return new Decision(next, new Action.KillTree(target, grace, exitVerdict(exited)), null);
       }
       if (outcome instanceof CommandOutcome.StartFailed failed) {
-        return terminal(next, Verdict.of(Phase.Failed, failed.reason(), failed.message()), null, task, now);
+        return terminal(
+            next, Verdict.of(Phase.Failed, failed.reason(), failed.message()), null, task, now);
       }
     }
     if (!now.isBefore(deadline)) {
@@ -255,7 +254,9 @@ public final class TaskDecider {
       if (now.isBefore(failed.retryAt())) {
         Duration untilRetry = Duration.between(now, failed.retryAt());
         return new Decision(
-            next, Action.NONE, untilRetry.compareTo(untilDeadline) < 0 ? untilRetry : untilDeadline);
+            next,
+            Action.NONE,
+            untilRetry.compareTo(untilDeadline) < 0 ? untilRetry : untilDeadline);
       }
       return new Decision(next, new Action.Observe(target), untilDeadline);
     }
@@ -268,7 +269,8 @@ public final class TaskDecider {
 
   /** Null when the task's container still runs the instance the command was started in. */
   private static Verdict containerGone(ExecTaskStatus status, TargetState target) {
-    if (target instanceof TargetState.PodMissing || target instanceof TargetState.ContainerMissing) {
+    if (target instanceof TargetState.PodMissing
+        || target instanceof TargetState.ContainerMissing) {
       return Verdict.of(
           Phase.Failed,
           Reasons.POD_DELETED,

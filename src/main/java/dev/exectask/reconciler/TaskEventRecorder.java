@@ -64,7 +64,12 @@ final class TaskEventRecorder {
     executor.execute(
         () -> {
           try {
-            client.v1().events().inNamespace(task.getMetadata().getNamespace()).resource(event).create();
+            client
+                .v1()
+                .events()
+                .inNamespace(task.getMetadata().getNamespace())
+                .resource(event)
+                .create();
           } catch (RuntimeException e) {
             LOG.debugf(e, "Could not record event %s on %s", reason, task.getMetadata().getName());
           }

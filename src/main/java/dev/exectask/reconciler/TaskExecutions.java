@@ -146,10 +146,14 @@ final class TaskExecutions {
                           failure != null
                               ? rootMessage(failure)
                               : report.remaining() + " processes survived SIGKILL";
-                      LOG.warnf("Killing the process tree of task %s in %s failed: %s", id, target, why);
+                      LOG.warnf(
+                          "Killing the process tree of task %s in %s failed: %s", id, target, why);
                       e.kill =
                           new KillState.Failed(
-                              verdict, why, attempt, clock.instant().plus(TaskDecider.backoff(attempt)));
+                              verdict,
+                              why,
+                              attempt,
+                              clock.instant().plus(TaskDecider.backoff(attempt)));
                     }));
   }
 

@@ -19,10 +19,14 @@ public final class Times {
   }
 
   public static Instant parse(String rfc3339) {
-    return rfc3339 == null ? null : Instant.from(DateTimeFormatter.ISO_OFFSET_DATE_TIME.parse(rfc3339));
+    return rfc3339 == null
+        ? null
+        : Instant.from(DateTimeFormatter.ISO_OFFSET_DATE_TIME.parse(rfc3339));
   }
 
-  /** Like kubectl's durations: {@code 850ms}, {@code 4.2s}, {@code 12s}, {@code 3m5s}, {@code 2h1m}. */
+  /**
+   * Like kubectl's durations: {@code 850ms}, {@code 4.2s}, {@code 12s}, {@code 3m5s}, {@code 2h1m}.
+   */
   public static String human(Duration d) {
     long millis = Math.max(0, d.toMillis());
     if (millis < 1000) {

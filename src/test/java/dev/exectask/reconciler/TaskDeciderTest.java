@@ -106,7 +106,8 @@ class TaskDeciderTest {
                 "pod missing within startTimeoutSeconds: Pending PodNotFound until the start deadline",
                 pending(),
                 List.of(),
-                new Observation(new TargetState.PodMissing("Pod web was not found."), UNKNOWN, NO_KILL),
+                new Observation(
+                    new TargetState.PodMissing("Pod web was not found."), UNKNOWN, NO_KILL),
                 CREATED.plusSeconds(10),
                 d -> {
                   assertEquals(Phase.Pending, d.status().getPhase());
@@ -119,7 +120,8 @@ class TaskDeciderTest {
                 "pod missing past startTimeoutSeconds: Failed PodNotFound",
                 pending(),
                 List.of(),
-                new Observation(new TargetState.PodMissing("Pod web was not found."), UNKNOWN, NO_KILL),
+                new Observation(
+                    new TargetState.PodMissing("Pod web was not found."), UNKNOWN, NO_KILL),
                 CREATED.plusSeconds(60),
                 d -> {
                   assertEquals(Phase.Failed, d.status().getPhase());
@@ -134,7 +136,8 @@ class TaskDeciderTest {
                 pending(),
                 List.of(),
                 new Observation(
-                    new TargetState.ContainerNotRunning("web", "app", null, "waiting: ContainerCreating"),
+                    new TargetState.ContainerNotRunning(
+                        "web", "app", null, "waiting: ContainerCreating"),
                     UNKNOWN,
                     NO_KILL),
                 CREATED.plusSeconds(1),
@@ -299,7 +302,8 @@ class TaskDeciderTest {
                 "container restarted (new containerID): Failed ContainerRestarted",
                 running(),
                 List.of(),
-                new Observation(new TargetState.Ready("web", "app", "sandbox://bbbb"), RUNNING, NO_KILL),
+                new Observation(
+                    new TargetState.Ready("web", "app", "sandbox://bbbb"), RUNNING, NO_KILL),
                 STARTED.plusSeconds(5),
                 d -> {
                   assertEquals(Phase.Failed, d.status().getPhase());
@@ -333,7 +337,8 @@ class TaskDeciderTest {
                 new Observation(
                     READY,
                     new CommandState.Finished(
-                        new CommandOutcome.ConnectionLost("reset", CapturedOutput.NONE, CapturedOutput.NONE)),
+                        new CommandOutcome.ConnectionLost(
+                            "reset", CapturedOutput.NONE, CapturedOutput.NONE)),
                     NO_KILL),
                 STARTED.plusSeconds(5),
                 d -> assertInstanceOf(Action.Observe.class, d.action())),
@@ -408,7 +413,8 @@ class TaskDeciderTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("rows")
   void decides(Row row) {
-    row.expect().accept(TaskDecider.decide(row.task(), row.specProblems(), row.observed(), row.now()));
+    row.expect()
+        .accept(TaskDecider.decide(row.task(), row.specProblems(), row.observed(), row.now()));
   }
 
   @Test
@@ -423,18 +429,21 @@ class TaskDeciderTest {
                 READY,
                 RUNNING,
                 new KillState.Done(
-                    Verdict.of(Phase.TimedOut, Reasons.DEADLINE_EXCEEDED, "x"), new KillReport(0, 0))),
+                    Verdict.of(Phase.TimedOut, Reasons.DEADLINE_EXCEEDED, "x"),
+                    new KillReport(0, 0))),
             STARTED.plusSeconds(30));
     task.setStatus(done.status());
 
     Decision before =
-        TaskDecider.decide(task, List.of(), new Observation(READY, UNKNOWN, NO_KILL), STARTED.plusSeconds(80));
+        TaskDecider.decide(
+            task, List.of(), new Observation(READY, UNKNOWN, NO_KILL), STARTED.plusSeconds(80));
     assertSame(task.getStatus(), before.status());
     assertSame(Action.NONE, before.action());
     assertEquals(Duration.ofSeconds(50), before.requeueAfter());
 
     Decision after =
-        TaskDecider.decide(task, List.of(), new Observation(READY, UNKNOWN, NO_KILL), STARTED.plusSeconds(130));
+        TaskDecider.decide(
+            task, List.of(), new Observation(READY, UNKNOWN, NO_KILL), STARTED.plusSeconds(130));
     assertInstanceOf(Action.Delete.class, after.action());
   }
 

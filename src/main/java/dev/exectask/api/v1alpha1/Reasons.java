@@ -1,6 +1,8 @@
 package dev.exectask.api.v1alpha1;
 
-/** The stable CamelCase words of {@code status.reason}; tools match on them, so they never change. */
+/**
+ * The stable CamelCase words of {@code status.reason}; tools match on them, so they never change.
+ */
 public final class Reasons {
   public static final String COMPLETED = "Completed";
   public static final String NON_ZERO_EXIT_CODE = "NonZeroExitCode";
