@@ -1,0 +1,479 @@
+package dev.exectask.lifecycle;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.exectask.api.v1alpha1.EnvVar;
+import dev.exectask.api.v1alpha1.ExecTask;
+import dev.exectask.api.v1alpha1.ExecTaskSpec;
+import dev.exectask.api.v1alpha1.ExecTaskStatus;
+import dev.exectask.api.v1alpha1.Phase;
+import dev.exectask.api.v1alpha1.Reasons;
+import dev.exectask.testing.SandboxTestResource;
+import dev.exectask.testing.TestNamespace;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The ExecTask lifecycle against the sandbox: real processes in real PID namespaces. Tests check
+ * the host's /proc, not only the status, for what is left of a task's processes.
+ */
+@QuarkusTest
+@QuarkusTestResource(SandboxTestResource.class)
+class ExecTaskLifecycleTest {
+
+  static final Duration SHORT = Duration.ofSeconds(30);
+
+  @RegisterExtension TestNamespace ns = new TestNamespace();
+
+  @Inject KubernetesClient client;
+
+  // ---- helpers -------------------------------------------------------------------------------
+
+  Pod pod(String name, Map<String, String> annotations, Map<String, String> labels, String... containers) {
+    PodBuilder builder =
+        new PodBuilder()
+            .withNewMetadata()
+            .withName(name)
+            .withNamespace(ns.name())
+            .withAnnotations(annotations)
+            .withLabels(labels)
+            .endMetadata()
+            .withNewSpec()
+            .endSpec();
+    for (String c : containers.length == 0 ? new String[] {"main"} : containers) {
+      builder.editSpec().addNewContainer().withName(c).withImage("busybox").endContainer().endSpec();
+    }
+    client.pods().inNamespace(ns.name()).resource(builder.build()).create();
+    await()
+        .atMost(SHORT)
+        .until(
+            () -> {
+              Pod p = client.pods().inNamespace(ns.name()).withName(name).get();
+              return p != null
+                  && p.getStatus() != null
+                  && p.getStatus().getContainerStatuses() != null
+                  && p.getStatus().getContainerStatuses().size() == builder.buildSpec().getContainers().size()
+                  && p.getStatus().getContainerStatuses().stream()
+                      .allMatch(cs -> cs.getState() != null && cs.getState().getRunning() != null);
+            });
+    return client.pods().inNamespace(ns.name()).withName(name).get();
+  }
+
+  Pod pod(String name) {
+    return pod(name, Map.of(), Map.of());
+  }
+
+  ExecTask task(String name, Consumer<ExecTaskSpec> spec) {
+    ExecTask task = new ExecTask();
+    task.getMetadata().setName(name);
+    task.getMetadata().setNamespace(ns.name());
+    ExecTaskSpec s = new ExecTaskSpec();
+    s.setPodName("p");
+    spec.accept(s);
+    task.setSpec(s);
+    return client.resources(ExecTask.class).inNamespace(ns.name()).resource(task).create();
+  }
+
+  ExecTask get(String name) {
+    return client.resources(ExecTask.class).inNamespace(ns.name()).withName(name).get();
+  }
+
+  ExecTaskStatus awaitPhase(String name, Phase phase) {
+    return awaitPhase(name, phase, SHORT);
+  }
+
+  ExecTaskStatus awaitPhase(String name, Phase phase, Duration within) {
+    await()
+        .atMost(within)
+        .pollInterval(Duration.ofMillis(50))
+        .until(
+            () -> {
+              ExecTask t = get(name);
+              return t != null && t.getStatus() != null && t.getStatus().getPhase() == phase;
+            });
+    return get(name).getStatus();
+  }
+
+  /** Waits until the task's command has processes in the container, and returns the task UID. */
+  String awaitProcesses(String name, int atLeast) {
+    String uid = get(name).getMetadata().getUid();
+    await()
+        .atMost(SHORT)
+        .pollInterval(Duration.ofMillis(50))
+        .until(() -> HostProcesses.alive(uid).size() >= atLeast);
+    return uid;
+  }
+
+  static void assertNothingLeft(String uid) {
+    assertEquals(List.of(), HostProcesses.alive(uid), "processes of the task alive on the host");
+  }
+
+  List<Event> events(String name) {
+    return client.v1().events().inNamespace(ns.name()).list().getItems().stream()
+        .filter(e -> name.equals(e.getInvolvedObject().getName()))
+        .collect(Collectors.toList());
+  }
+
+  List<String> eventReasons(String name) {
+    return events(name).stream().map(Event::getReason).collect(Collectors.toList());
+  }
+
+  static String condition(ExecTaskStatus status, String type) {
+    return status.getConditions().stream()
+        .filter(c -> type.equals(c.getType()))
+        .map(Condition::getStatus)
+        .findFirst()
+        .orElse(null);
+  }
+
+  // ---- running to completion -----------------------------------------------------------------
+
+  @Test
+  void successRecordsExitCodeOutputConditionsAndEvents() {
+    pod("p");
+    task("ok", s -> s.setCommand(List.of("sh", "-c", "echo hello; echo oops >&2")));
+    ExecTaskStatus status = awaitPhase("ok", Phase.Succeeded);
+    assertEquals(Reasons.COMPLETED, status.getReason());
+    assertEquals(0, status.getExitCode());
+    assertEquals("hello\n", status.getStdout());
+    assertEquals("oops\n", status.getStderr());
+    assertEquals(6L, status.getStdoutBytes());
+    assertEquals(5L, status.getStderrBytes());
+    assertEquals(0, status.getKilledProcesses());
+    assertEquals("p", status.getPodName());
+    assertEquals("main", status.getContainer());
+    assertNotNull(status.getStartTime());
+    assertNotNull(status.getCompletionTime());
+    assertNotNull(status.getDuration());
+    assertEquals("True", condition(status, "Complete"));
+    assertEquals("False", condition(status, "Failed"));
+    assertEquals("False", condition(status, "Reconciling"));
+    assertEquals("False", condition(status, "Stalled"));
+    await()
+        .atMost(SHORT)
+        .until(() -> eventReasons("ok").containsAll(List.of("Started", "Completed")));
+    assertNothingLeft(get("ok").getMetadata().getUid());
+  }
+
+  @Test
+  void nonZeroExitCodeFails() {
+    pod("p");
+    task("three", s -> s.setCommand(List.of("sh", "-c", "echo partial; exit 3")));
+    ExecTaskStatus status = awaitPhase("three", Phase.Failed);
+    assertEquals(Reasons.NON_ZERO_EXIT_CODE, status.getReason());
+    assertEquals(3, status.getExitCode());
+    assertEquals("partial\n", status.getStdout());
+    assertEquals("True", condition(status, "Failed"));
+    assertEquals("True", condition(status, "Stalled"));
+    await().atMost(SHORT).until(() -> eventReasons("three").contains("Failed"));
+  }
+
+  @Test
+  void aCommandThatKillsItselfReports137() {
+    pod("p");
+    task("suicide", s -> s.setCommand(List.of("sh", "-c", "kill -KILL $$")));
+    ExecTaskStatus status = awaitPhase("suicide", Phase.Failed);
+    assertEquals(Reasons.NON_ZERO_EXIT_CODE, status.getReason());
+    assertEquals(137, status.getExitCode());
+  }
+
+  @Test
+  void argvArrivesVerbatim() {
+    pod("p");
+    List<String> args =
+        List.of(
+            "a b", "\"quoted\" 'single'", "$(echo injected)", "x; echo no", "line1\nline2",
+            "ünïcödé ✓", "");
+    List<String> command = new ArrayList<>(List.of("printf", "[%s]"));
+    command.addAll(args);
+    task("argv", s -> s.setCommand(command));
+    ExecTaskStatus status = awaitPhase("argv", Phase.Succeeded);
+    assertEquals(
+        args.stream().map(a -> "[" + a + "]").collect(Collectors.joining()), status.getStdout());
+  }
+
+  @Test
+  void stdinEnvAndWorkingDirAreApplied() {
+    pod("p");
+    task(
+        "io",
+        s -> {
+          s.setCommand(List.of("sh", "-c", "printf '%s|%s|' \"$GREETING\" \"$(pwd)\"; cat"));
+          s.setEnv(List.of(new EnvVar("GREETING", "hello $USER `x` world")));
+          s.setWorkingDir("/tmp");
+          s.setStdin("first line\nsecond ✓\n");
+        });
+    ExecTaskStatus status = awaitPhase("io", Phase.Succeeded);
+    assertEquals("hello $USER `x` world|/tmp|first line\nsecond ✓\n", status.getStdout());
+  }
+
+  @Test
+  void withoutStdinTheCommandReadsEndOfFile() {
+    pod("p");
+    task("nostdin", s -> s.setCommand(List.of("sh", "-c", "cat; echo done")));
+    assertEquals("done\n", awaitPhase("nostdin", Phase.Succeeded).getStdout());
+  }
+
+  @Test
+  void twentyMebibytesOfOutputKeepOnlyTheTailAndDoNotStayOnTheHeap() {
+    pod("p");
+    long heapBefore = usedHeapAfterGc();
+    task(
+        "big",
+        s ->
+            s.setCommand(
+                List.of("sh", "-c", "head -c 20971520 /dev/zero | tr '\\0' a; echo END")));
+    ExecTaskStatus status = awaitPhase("big", Phase.Succeeded, Duration.ofSeconds(90));
+    assertEquals(20971524L, status.getStdoutBytes());
+    assertEquals(4096, status.getStdout().length());
+    assertTrue(status.getStdout().endsWith("aaaEND\n"));
+    long growth = usedHeapAfterGc() - heapBefore;
+    assertTrue(growth < 8L * 1024 * 1024, "heap grew by " + growth + " bytes after 20 MiB of output");
+  }
+
+  static long usedHeapAfterGc() {
+    for (int i = 0; i < 3; i++) {
+      System.gc();
+    }
+    return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+  }
+
+  // ---- timeout --------------------------------------------------------------------------------
+
+  /** expectedKilled 0: at least one. */
+  void assertTimedOutWithNothingLeft(String name, String command, int expectedKilled) {
+    task(
+        name,
+        s -> {
+          s.setCommand(List.of("sh", "-c", command));
+          s.setTimeoutSeconds(2L);
+          s.setTerminationGracePeriodSeconds(0L);
+        });
+    String uid = awaitProcesses(name, 1);
+    ExecTaskStatus status = awaitPhase(name, Phase.TimedOut);
+    assertEquals(Reasons.DEADLINE_EXCEEDED, status.getReason());
+    assertNull(status.getExitCode());
+    assertEquals("True", condition(status, "Failed"));
+    if (expectedKilled > 0) {
+      assertEquals(expectedKilled, status.getKilledProcesses());
+    } else {
+      assertTrue(status.getKilledProcesses() >= 1, "killedProcesses " + status.getKilledProcesses());
+    }
+    assertNothingLeft(uid);
+    await()
+        .atMost(SHORT)
+        .until(() -> eventReasons(name).containsAll(List.of("TimedOut", "Killed")));
+  }
+
+  @Test
+  void timeoutKillsAPlainSleep() {
+    pod("p");
+    assertTimedOutWithNothingLeft("plain", "exec sleep 300", 1);
+  }
+
+  @Test
+  void timeoutKillsATreeOfThree() {
+    pod("p");
+    assertTimedOutWithNothingLeft("tree", "sleep 300 & sleep 300 & wait", 3);
+  }
+
+  @Test
+  void timeoutKillsDescendantsThatLeftTheGroup() {
+    pod("p");
+    assertTimedOutWithNothingLeft(
+        "escapees",
+        "setsid sleep 300 & nohup sleep 300 >/dev/null 2>&1 & sh -c 'sleep 300 &'; sleep 300",
+        5);
+  }
+
+  @Test
+  void aProcessIgnoringSigtermDiesBySigkillAfterTheGracePeriod() {
+    pod("p");
+    task(
+        "stubborn",
+        s -> {
+          s.setCommand(List.of("sh", "-c", "trap '' TERM; sleep 300 & wait; wait"));
+          s.setTimeoutSeconds(1L);
+          s.setTerminationGracePeriodSeconds(4L);
+        });
+    String uid = awaitProcesses("stubborn", 2);
+    Instant deadline =
+        Instant.parse(awaitPhase("stubborn", Phase.Running).getStartTime()).plusSeconds(1);
+    // Past the deadline, inside the grace period: SIGTERM was sent, and ignored.
+    await().atMost(SHORT).until(() -> Instant.now().isAfter(deadline.plusMillis(2000)));
+    assertEquals(Phase.Running, get("stubborn").getStatus().getPhase());
+    assertFalse(HostProcesses.alive(uid).isEmpty(), "died before the grace period ended");
+    ExecTaskStatus status = awaitPhase("stubborn", Phase.TimedOut);
+    Instant completed = Instant.parse(status.getCompletionTime());
+    assertFalse(
+        completed.isBefore(deadline.plusSeconds(4)),
+        "verdict at " + completed + ", before the grace period ended");
+    assertEquals(2, status.getKilledProcesses());
+    assertNothingLeft(uid);
+  }
+
+  @Test
+  void zombiesInANonReapingContainerDoNotCountAsAlive() {
+    pod("p", Map.of("sandbox.exectask.dev/init", "no-reap"), Map.of());
+    assertTimedOutWithNothingLeft("zombies", "sh -c 'sleep 300 &'; sleep 300", 3);
+  }
+
+  // ---- abort ----------------------------------------------------------------------------------
+
+  @Test
+  void deletingARunningTaskKillsItsTreeBeforeItGoesAway() {
+    pod("p");
+    task("abort", s -> s.setCommand(List.of("sh", "-c", "sleep 300 & sleep 300 & wait")));
+    String uid = awaitProcesses("abort", 3);
+    client.resources(ExecTask.class).inNamespace(ns.name()).withName("abort").delete();
+    await().atMost(SHORT).pollInterval(Duration.ofMillis(50)).until(() -> get("abort") == null);
+    assertNothingLeft(uid);
+    await()
+        .atMost(SHORT)
+        .until(
+            () ->
+                events("abort").stream()
+                    .anyMatch(
+                        e ->
+                            "Killed".equals(e.getReason())
+                                && e.getMessage().contains("killed 3 processes")));
+  }
+
+  @Test
+  void deletingAPendingTaskIsImmediate() {
+    task("waiting", s -> s.setCommand(List.of("true")));
+    awaitPhase("waiting", Phase.Pending);
+    client.resources(ExecTask.class).inNamespace(ns.name()).withName("waiting").delete();
+    await().atMost(SHORT).until(() -> get("waiting") == null);
+  }
+
+  // ---- pods and containers --------------------------------------------------------------------
+
+  @Test
+  void podDeletedWhileRunningFailsWithPodDeleted() {
+    pod("p");
+    task("orphaned", s -> s.setCommand(List.of("sleep", "300")));
+    String uid = awaitProcesses("orphaned", 1);
+    client.pods().inNamespace(ns.name()).withName("p").delete();
+    ExecTaskStatus status = awaitPhase("orphaned", Phase.Failed);
+    assertEquals(Reasons.POD_DELETED, status.getReason());
+    assertNothingLeft(uid);
+  }
+
+  @Test
+  void aPodCreatedWithinTheStartTimeoutIsUsed() {
+    task(
+        "early",
+        s -> {
+          s.setCommand(List.of("echo", "late pod"));
+          s.setStartTimeoutSeconds(60L);
+        });
+    ExecTaskStatus pending = awaitPhase("early", Phase.Pending);
+    assertEquals(Reasons.POD_NOT_FOUND, pending.getReason());
+    assertEquals("True", condition(pending, "Reconciling"));
+    pod("p");
+    assertEquals("late pod\n", awaitPhase("early", Phase.Succeeded).getStdout());
+  }
+
+  @Test
+  void aPodNeverCreatedFailsAfterTheStartTimeout() {
+    task(
+        "never",
+        s -> {
+          s.setCommand(List.of("true"));
+          s.setStartTimeoutSeconds(2L);
+        });
+    ExecTaskStatus status = awaitPhase("never", Phase.Failed);
+    assertEquals(Reasons.POD_NOT_FOUND, status.getReason());
+    assertNull(status.getStartTime());
+  }
+
+  @Test
+  void anUnknownContainerFailsWithContainerNotFound() {
+    pod("p");
+    task(
+        "nocontainer",
+        s -> {
+          s.setCommand(List.of("true"));
+          s.setContainer("sidecar");
+        });
+    assertEquals(
+        Reasons.CONTAINER_NOT_FOUND, awaitPhase("nocontainer", Phase.Failed).getReason());
+  }
+
+  @Test
+  void aContainerWithoutShellFailsWithShellNotFound() {
+    pod("p", Map.of("sandbox.exectask.dev/shell", "none"), Map.of());
+    task("distroless", s -> s.setCommand(List.of("true")));
+    assertEquals(Reasons.SHELL_NOT_FOUND, awaitPhase("distroless", Phase.Failed).getReason());
+  }
+
+  @Test
+  void anInvalidSpecFailsWithInvalidSpecAndTheOperatorCarriesOn() {
+    pod("p");
+    task(
+        "invalid",
+        s -> {
+          s.setCommand(List.of("true"));
+          s.setPodSelector(new LabelSelectorBuilder().addToMatchLabels("app", "x").build());
+        });
+    assertEquals(Reasons.INVALID_SPEC, awaitPhase("invalid", Phase.Failed).getReason());
+    task("after", s -> s.setCommand(List.of("true")));
+    awaitPhase("after", Phase.Succeeded);
+  }
+
+  @Test
+  void aSelectorPicksARunningPodAndTheDefaultContainerAnnotation() {
+    pod(
+        "p",
+        Map.of("kubectl.kubernetes.io/default-container", "second"),
+        Map.of("app", "web"),
+        "first",
+        "second");
+    task(
+        "selected",
+        s -> {
+          s.setPodName(null);
+          s.setPodSelector(new LabelSelectorBuilder().addToMatchLabels("app", "web").build());
+          s.setCommand(List.of("true"));
+        });
+    ExecTaskStatus status = awaitPhase("selected", Phase.Succeeded);
+    assertEquals("p", status.getPodName());
+    assertEquals("second", status.getContainer());
+  }
+
+  @Test
+  void ttlDeletesAFinishedTask() {
+    pod("p");
+    task(
+        "ephemeral",
+        s -> {
+          s.setCommand(List.of("true"));
+          s.setTtlSecondsAfterFinished(1);
+        });
+    awaitPhase("ephemeral", Phase.Succeeded);
+    await().atMost(SHORT).until(() -> get("ephemeral") == null);
+  }
+}
