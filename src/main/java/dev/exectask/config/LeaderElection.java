@@ -2,6 +2,7 @@ package dev.exectask.config;
 
 import io.javaoperatorsdk.operator.api.config.ConfigurationServiceOverrider;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
 import io.quarkiverse.operatorsdk.runtime.api.ConfigurationServiceCustomizer;
 import jakarta.inject.Singleton;
 import java.util.Optional;
@@ -9,7 +10,8 @@ import java.util.function.Consumer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
- * Leader election on a Lease, so that two operator replicas (a rolling update, a second replica for
+ * Leader election on a Lease, switched at run time by {@code exectask.leader-election.enabled}
+ * (the extension's own switch is fixed at build time), so that two operator replicas (a rolling update, a second replica for
  * availability) never both start or kill the same task's processes.
  */
 @Singleton
@@ -29,8 +31,10 @@ public class LeaderElection implements ConfigurationServiceCustomizer {
     if (!enabled) {
       return o -> {};
     }
-    return o ->
-        o.withLeaderElectionConfiguration(
-            new LeaderElectionConfiguration(LEASE_NAME, namespace.orElse(null)));
+    LeaderElectionConfigurationBuilder lease =
+        LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(LEASE_NAME);
+    namespace.ifPresent(lease::withLeaseNamespace);
+    LeaderElectionConfiguration configuration = lease.build();
+    return o -> o.withLeaderElectionConfiguration(configuration);
   }
 }

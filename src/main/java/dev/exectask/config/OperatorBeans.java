@@ -4,6 +4,7 @@ import dev.exectask.exec.ContainerProcesses;
 import dev.exectask.exec.Fabric8ContainerProcesses;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Named;
 import jakarta.inject.Singleton;
 import java.time.Clock;
 import java.util.concurrent.ExecutorService;
@@ -21,9 +22,13 @@ public class OperatorBeans {
     return Clock.systemUTC();
   }
 
+  /** Threads for the operator's blocking side work: opening execs, writing Events. */
+  public static final String BACKGROUND = "exectask-background";
+
   /** Opening an exec blocks (pod lookup, websocket handshake); it happens on these threads. */
   @Produces
   @Singleton
+  @Named(BACKGROUND)
   ExecutorService background() {
     AtomicInteger n = new AtomicInteger();
     ThreadFactory threads =
@@ -39,7 +44,7 @@ public class OperatorBeans {
   @Singleton
   ContainerProcesses containerProcesses(
       KubernetesClient client,
-      ExecutorService background,
+      @Named(BACKGROUND) ExecutorService background,
       Clock clock,
       @ConfigProperty(name = "exectask.output-tail-bytes", defaultValue = "4096") int tailBytes) {
     return new Fabric8ContainerProcesses(client, background, clock, tailBytes);
