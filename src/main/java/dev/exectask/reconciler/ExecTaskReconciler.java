@@ -47,7 +47,8 @@ public class ExecTaskReconciler implements Reconciler<ExecTask>, Cleaner<ExecTas
       KubernetesClient client,
       ContainerProcesses processes,
       Clock clock,
-      java.util.concurrent.ExecutorService background) {
+      @jakarta.inject.Named(dev.exectask.config.OperatorBeans.BACKGROUND)
+          java.util.concurrent.ExecutorService background) {
     this.clock = clock;
     this.events = new TaskEventRecorder(client, clock, background);
     this.executions = new TaskExecutions(processes, clock, execEvents::propagateEvent);

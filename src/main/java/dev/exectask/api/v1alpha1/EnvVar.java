@@ -13,7 +13,8 @@ public class EnvVar {
 
   @Required
   @Pattern(NAME_PATTERN)
-  @JsonPropertyDescription("Name of the variable; letters, digits and underscores, not starting with a digit.")
+  @JsonPropertyDescription(
+      "Name of the variable; letters, digits and underscores, not starting with a digit.")
   private String name;
 
   @JsonPropertyDescription("Value of the variable, passed verbatim. Defaults to the empty string.")

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
@@ -32,6 +33,7 @@ public class ExecTaskSpec {
       "Name of the pod to run the command in, in the task's namespace. Exactly one of podName and"
           + " podSelector is set.")
   @Size(min = 1, max = 253)
+  @Pattern(SpecValidator.DNS_SUBDOMAIN_PATTERN)
   private String podName;
 
   @JsonPropertyDescription(
@@ -43,6 +45,7 @@ public class ExecTaskSpec {
       "Container to run the command in. Defaults to the pod's kubectl.kubernetes.io/default-container"
           + " annotation, else its first container.")
   @Size(min = 1, max = 63)
+  @Pattern(SpecValidator.DNS_LABEL_PATTERN)
   private String container;
 
   @Required
