@@ -1,0 +1,908 @@
+package dev.exectask.scripts;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The wrapper, killer and observer scripts against real processes on this host, under dash and
+ * under busybox ash with busybox's applets first in PATH (as in an Alpine image). Each test uses
+ * its own task uid and TMPDIR, and ends by checking that no process carrying its marker is left.
+ */
+class InContainerScriptsBehaviourTest {
+
+  private static final Duration TIMEOUT = Duration.ofSeconds(30);
+  private static final String KILLED_ONE = "exectask-killer signalled=1 remaining=0\n";
+  private static final String KILLED_NONE = "exectask-killer signalled=0 remaining=0\n";
+  private static final Shell DASH = Shell.dash();
+  private static final Shell BUSYBOX = Shell.busybox();
+  private static final Shell BUSYBOX_WITHOUT_GREP_Z = BUSYBOX.withoutGrepZ();
+
+  @TempDir Path tmp;
+
+  private final List<Task> tasks = new ArrayList<>();
+
+  static Stream<Shell> shells() {
+    return Stream.of(DASH, BUSYBOX);
+  }
+
+  /** Also a busybox built without its GNU extras, whose grep has no -z. */
+  static Stream<Shell> shellsAndFallbacks() {
+    return Stream.of(DASH, BUSYBOX, BUSYBOX_WITHOUT_GREP_Z);
+  }
+
+  @AfterEach
+  void nothingOfTheTaskIsLeft() {
+    List<String> leftovers = new ArrayList<>();
+    for (Task task : tasks) {
+      leftovers.addAll(task.close());
+    }
+    assertEquals(List.of(), leftovers, "processes of the tests' tasks left alive (now killed)");
+  }
+
+  /** Runs the test under each shell. */
+  @Retention(RetentionPolicy.RUNTIME)
+  @Target(ElementType.METHOD)
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("dev.exectask.scripts.InContainerScriptsBehaviourTest#shells")
+  @interface EachShell {}
+
+  /** Runs the test under each shell and under the fallbacks for tools without GNU extras. */
+  @Retention(RetentionPolicy.RUNTIME)
+  @Target(ElementType.METHOD)
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("dev.exectask.scripts.InContainerScriptsBehaviourTest#shellsAndFallbacks")
+  @interface EachShellAndFallback {}
+
+  private Task task(Shell shell) {
+    Task task = new Task(shell, tmp.resolve("task-" + tasks.size()));
+    tasks.add(task);
+    return task;
+  }
+
+  @Nested
+  class Wrapper {
+
+    static Stream<Arguments> exitStatuses() {
+      return shells()
+          .flatMap(
+              shell ->
+                  Stream.of(
+                      Arguments.of(shell, "exit 0", 0),
+                      Arguments.of(shell, "exit 3", 3),
+                      Arguments.of(shell, "kill -KILL $$", 137)));
+    }
+
+    @ParameterizedTest(name = "{0}: {1}")
+    @MethodSource("exitStatuses")
+    void exitsWithTheCommandsStatusAndRecordsIt(Shell shell, String script, int status)
+        throws IOException {
+      Task task = task(shell);
+
+      Result result = task.runWrapper(List.of("sh", "-c", script), List.of(), null, null);
+
+      assertEquals(status, result.exitCode());
+      assertEquals(status + "\n", Files.readString(task.stateDir().resolve("exit")));
+      assertEquals("", result.stderr());
+    }
+
+    @EachShell
+    void leavesStdoutAndStderrToTheCommand(Shell shell) {
+      Result result =
+          task(shell)
+              .runWrapper(
+                  List.of("sh", "-c", "printf 'out\\n\\303\\274'; printf 'err\\n' >&2; printf x"),
+                  List.of(),
+                  null,
+                  null);
+
+      assertEquals(0, result.exitCode());
+      assertEquals("out\nüx", result.stdout());
+      assertEquals("err\n", result.stderr());
+    }
+
+    @EachShell
+    void passesArgvVerbatim(Shell shell) {
+      List<String> args =
+          List.of(
+              "",
+              " ",
+              "a b",
+              "'q'",
+              "\"dq\"",
+              "$(echo no)",
+              "`echo no`",
+              "a;b",
+              "x\ny\n",
+              "*",
+              "$HOME",
+              "\\",
+              "-n",
+              "--",
+              "%s");
+
+      assertEquals(printed(args), printf(task(shell), args).stdout());
+    }
+
+    @EachShell
+    void passesUnicodeVerbatim(Shell shell) {
+      assumeTrue(
+          "UTF-8".equals(System.getProperty("sun.jnu.encoding")),
+          "the JVM encodes arguments in sun.jnu.encoding: run it in a UTF-8 locale (LANG=C.UTF-8)");
+      List<String> args = List.of("ünïcødé ✓ 日本", "e\u0301");
+      Task task = task(shell);
+
+      assertEquals(printed(args), printf(task, args).stdout());
+      assertEquals(
+          "日本\0",
+          task.runWrapper(
+                  List.of("sh", "-c", "printf '%s\\0' \"$V\""),
+                  List.of(Map.entry("V", "日本")),
+                  null,
+                  null)
+              .stdout());
+    }
+
+    private Result printf(Task task, List<String> args) {
+      List<String> argv = new ArrayList<>(List.of("printf", "[%s]\\n"));
+      argv.addAll(args);
+      Result result = task.runWrapper(argv, List.of(), null, null);
+      assertEquals(0, result.exitCode(), result.stderr());
+      return result;
+    }
+
+    private static String printed(List<String> args) {
+      StringBuilder expected = new StringBuilder();
+      args.forEach(arg -> expected.append('[').append(arg).append("]\n"));
+      return expected.toString();
+    }
+
+    @EachShell
+    void exportsTheEnvironmentInOrderWithTheMarker(Shell shell) {
+      String tricky = "sp ace 'q' \"dq\" $(echo no) `echo no` ; a\nb \\ $HOME";
+      Task task = task(shell);
+
+      Result result =
+          task.runWrapper(
+              List.of("sh", "-c", "printf '%s\\0' \"$A\" \"$B\" \"$C\" \"$EXECTASK_UID\""),
+              List.of(
+                  Map.entry("A", tricky),
+                  Map.entry("B", ""),
+                  Map.entry("C", "first"),
+                  Map.entry("C", "second"),
+                  Map.entry("EXECTASK_UID", "spoofed")),
+              null,
+              null);
+
+      assertEquals(tricky + "\0\0second\0" + task.uid + "\0", result.stdout());
+    }
+
+    @EachShell
+    void runsInTheWorkingDirectory(Shell shell) throws IOException {
+      Path dir = Files.createDirectories(tmp.resolve("work dir -x"));
+
+      Result result = task(shell).runWrapper(List.of("pwd"), List.of(), dir.toString(), null);
+
+      assertEquals(dir.toRealPath() + "\n", result.stdout());
+    }
+
+    @EachShell
+    void refusesToRunOutsideItsWorkingDirectory(Shell shell) throws IOException {
+      Path proof = tmp.resolve("ran");
+      Path file = Files.writeString(tmp.resolve("a file"), "");
+      List<String> touch = List.of("touch", proof.toString());
+      Task task = task(shell);
+
+      Result missing = task.runWrapper(touch, List.of(), tmp + "/no such", null);
+      Result notDir = task.runWrapper(touch, List.of(), file.toString(), null);
+
+      assertEquals(126, missing.exitCode());
+      assertEquals(
+          "exectask: cannot change to working directory "
+              + tmp
+              + "/no such: No such file or"
+              + " directory\n",
+          missing.stderr());
+      assertEquals(126, notDir.exitCode());
+      assertEquals(
+          "exectask: cannot change to working directory " + file + ": Not a directory\n",
+          notDir.stderr());
+      assertFalse(Files.exists(proof), "nothing ran");
+    }
+
+    @EachShell
+    void aMissingCommandExitsWith127(Shell shell) {
+      Result result =
+          task(shell).runWrapper(List.of("exectask-no-such-command"), List.of(), null, null);
+
+      assertEquals(127, result.exitCode());
+      assertTrue(result.stderr().contains("exectask-no-such-command"), result.stderr());
+    }
+
+    static Stream<Arguments> stdinSizes() {
+      return shells()
+          .flatMap(
+              shell ->
+                  Stream.of(0, 1, 70_001, InContainerScripts.MAX_STDIN_BYTES)
+                      .map(size -> Arguments.of(shell, size)));
+    }
+
+    @ParameterizedTest(name = "{0}: {1} bytes")
+    @MethodSource("stdinSizes")
+    void deliversExactlyTheStdinBytesThenEofWhileItsOwnStdinStaysOpen(Shell shell, int size)
+        throws Exception {
+      byte[] input = new byte[size];
+      new Random(size).nextBytes(input);
+      if (size > 2) {
+        input[0] = 0;
+        input[1] = '\n';
+      }
+      Task task = task(shell);
+      Started wrapper = task.startWrapper(List.of("cat"), List.of(), null, size);
+
+      try (OutputStream stdin = wrapper.process().getOutputStream()) {
+        stdin.write(input);
+        stdin.flush();
+        // stdin stays open until the command is done: the exec protocol cannot half-close it.
+        assertEquals(0, wrapper.await().exitCode());
+      }
+
+      assertArrayEquals(input, Files.readAllBytes(wrapper.stdout()));
+      assertFalse(Files.exists(task.stateDir().resolve("stdin")), "the buffered input is removed");
+    }
+
+    @EachShell
+    void withoutStdinTheCommandReadsDevNullNotTheExecsStdin(Shell shell) throws Exception {
+      Started wrapper = task(shell).startWrapper(List.of("wc", "-c"), List.of(), null, null);
+
+      try (OutputStream stdin = wrapper.process().getOutputStream()) {
+        stdin.write("not for the command".getBytes(UTF_8));
+        stdin.flush();
+        Result result = wrapper.await();
+        assertEquals(0, result.exitCode());
+        assertEquals("0", result.stdout().strip());
+      }
+    }
+
+    @EachShell
+    void recordsItsPidsInAPrivateStateDir(Shell shell) throws IOException {
+      Task task = task(shell);
+      Started wrapper = task.startSleeping();
+
+      long commandPid = task.awaitCommandPid();
+      String[] record = Files.readString(task.stateDir().resolve("pid")).strip().split(" ");
+      assertEquals(4, record.length, Arrays.toString(record));
+      assertEquals(wrapper.process().pid(), Long.parseLong(record[0]));
+      assertEquals(commandPid, Long.parseLong(record[1]));
+      assertEquals(Proc.of(commandPid).orElseThrow().startTime(), Long.parseLong(record[2]));
+      assertEquals(
+          Proc.of(wrapper.process().pid()).orElseThrow().startTime(), Long.parseLong(record[3]));
+      assertEquals(
+          "rwx------",
+          PosixFilePermissions.toString(Files.getPosixFilePermissions(task.stateDir())));
+      assertEquals(commandPid, Proc.of(commandPid).orElseThrow().pgrp(), "own process group");
+      assertEquals(KILLED_ONE, task.runKiller(5).stdout());
+    }
+  }
+
+  @Nested
+  class Killer {
+
+    @EachShellAndFallback
+    void killsACommandAsSoonAsItIsGoneAndIsIdempotent(Shell shell) {
+      Task task = task(shell);
+      Started wrapper = task.startSleeping();
+
+      long start = System.nanoTime();
+      Result kill = task.runKiller(20);
+
+      assertEquals(KILLED_ONE, kill.stdout());
+      assertEquals(0, kill.exitCode());
+      assertTrue(elapsed(start).toSeconds() < 10, "did not wait out the grace period");
+      assertEquals(143, wrapper.await().exitCode(), "the command died of SIGTERM");
+      assertFalse(Files.exists(task.stateDir()), "state dir removed");
+      assertEquals(List.of(), task.alive());
+      Result again = task.runKiller(20);
+      assertEquals(KILLED_NONE, again.stdout());
+      assertEquals(0, again.exitCode());
+    }
+
+    @EachShellAndFallback
+    void killsTheShellAndBothBackgroundChildren(Shell shell) {
+      Task task = task(shell);
+      Started wrapper =
+          task.startWrapper(
+              List.of("sh", "-c", "sleep 300 & sleep 300 & wait"), List.of(), null, null);
+      task.awaitAlive(3);
+
+      assertEquals("exectask-killer signalled=3 remaining=0\n", task.runKiller(10).stdout());
+      assertEquals(List.of(), task.alive());
+      assertEquals(143, wrapper.await().exitCode());
+    }
+
+    @EachShellAndFallback
+    void findsProcessesWhoseNamesHoldParenthesesSpacesAndNewlines(Shell shell) throws IOException {
+      Path sleep = Shell.onPath("sleep").orElseThrow();
+      Path odd = Files.copy(sleep, tmp.resolve("a) (b\nc) d"));
+      Files.setPosixFilePermissions(odd, PosixFilePermissions.fromString("rwx------"));
+      Task task = task(shell);
+      task.startWrapper(
+          List.of("sh", "-c", "\"$1\" 300 & env -i \"$1\" 300; :", "sh", odd.toString()),
+          List.of(),
+          null,
+          null);
+      task.awaitCommandPid();
+      task.awaitAlive(3);
+
+      assertEquals("exectask-killer signalled=3 remaining=0\n", task.runKiller(5).stdout());
+    }
+
+    @EachShellAndFallback
+    void leavesOtherTasksAlone(Shell shell) {
+      Task task = task(shell);
+      Task other = task(shell);
+      task.startSleeping();
+      Started bystander = other.startSleeping();
+      List<Long> others = other.awaitAlive(1);
+
+      assertEquals(KILLED_ONE, task.runKiller(5).stdout());
+      assertEquals(others, other.alive());
+      assertTrue(bystander.process().isAlive());
+      assertEquals(KILLED_ONE, other.runKiller(5).stdout());
+    }
+
+    @EachShellAndFallback
+    void endsAWrapperStillWaitingForItsStdin(Shell shell) {
+      Task task = task(shell);
+      Path proof = task.dir.resolve("ran");
+      Started wrapper = task.startWrapper(List.of("touch", proof.toString()), List.of(), null, 10);
+      await().atMost(TIMEOUT).until(() -> Files.exists(task.stateDir().resolve("pid")));
+
+      assertEquals(KILLED_NONE, task.runKiller(5).stdout());
+      assertEquals(137, wrapper.await().exitCode());
+      assertFalse(Files.exists(task.stateDir()), "state dir removed");
+      assertFalse(Files.exists(proof), "the command never ran");
+    }
+
+    static Stream<Arguments> escapes() {
+      return shellsAndFallbacks()
+          .flatMap(
+              shell ->
+                  Stream.of(
+                      Arguments.of(shell, "setsid", "setsid sleep 300 &"),
+                      Arguments.of(shell, "nohup in background", "nohup sleep 300 &"),
+                      Arguments.of(shell, "double fork", "(sleep 300 &)"),
+                      Arguments.of(shell, "double fork in a new session", "(setsid sleep 300 &)"),
+                      Arguments.of(shell, "double fork, marker dropped", "(env -i sleep 300 &)")));
+    }
+
+    @ParameterizedTest(name = "{0}: {1}")
+    @MethodSource("escapes")
+    void killsDescendantsThatEscapedAfterTheCommandEnded(Shell shell, String how, String script) {
+      Task task = task(shell);
+      Result command =
+          task.runWrapper(
+              List.of("sh", "-c", "exec </dev/null >/dev/null 2>&1\n" + script + "\nexit 0"),
+              List.of(),
+              null,
+              null);
+      assertEquals(0, command.exitCode());
+      long group = task.awaitCommandPid();
+      await("the escapee").atMost(TIMEOUT).until(() -> task.alive().size() == 1);
+
+      assertEquals(KILLED_ONE, task.runKiller(10).stdout());
+      assertEquals(List.of(), task.alive());
+      assertEquals(List.of(), Proc.inGroup(group), "the command's group is gone");
+    }
+
+    @EachShellAndFallback
+    void aProcessIgnoringSigtermDiesOfSigkillOnceTheGraceHasPassed(Shell shell) throws Exception {
+      long grace = 4;
+      Task task = task(shell);
+      Started wrapper =
+          task.startWrapper(
+              List.of("sh", "-c", "trap '' TERM; sleep 300 & sleep 300; wait"),
+              List.of(),
+              null,
+              null);
+      List<Long> tree = task.awaitAlive(3);
+
+      long start = System.nanoTime();
+      Started killer = task.startKiller(grace);
+      await("alive at half the grace")
+          .during(Duration.ofSeconds(grace / 2))
+          .atMost(Duration.ofSeconds(grace))
+          .until(() -> task.alive().equals(tree));
+      Result kill = killer.await();
+
+      assertTrue(
+          elapsed(start).toMillis() >= grace * 1000,
+          "SIGKILL only after the grace period, not after " + elapsed(start));
+      assertEquals("exectask-killer signalled=3 remaining=0\n", kill.stdout());
+      assertEquals(List.of(), task.alive());
+      assertEquals(137, wrapper.await().exitCode());
+    }
+
+    @EachShellAndFallback
+    void gracePeriodZeroKillsAtOnce(Shell shell) {
+      Task task = task(shell);
+      task.startWrapper(List.of("sh", "-c", "trap '' TERM; sleep 300; :"), List.of(), null, null);
+      List<Long> tree = task.awaitAlive(2);
+
+      long start = System.nanoTime();
+      Result kill = task.runKiller(0);
+
+      assertEquals("exectask-killer signalled=" + tree.size() + " remaining=0\n", kill.stdout());
+      assertTrue(elapsed(start).toSeconds() < 5, "took " + elapsed(start));
+    }
+
+    @EachShellAndFallback
+    void aStoppedProcessStillGetsToHandleSigterm(Shell shell) {
+      Task task = task(shell);
+      task.startWrapper(
+          List.of("sh", "-c", "sleep 300 & kill -STOP $!; wait"), List.of(), null, null);
+      task.awaitAlive(2);
+      await().atMost(TIMEOUT).until(() -> task.alive().stream().anyMatch(Task::isStopped));
+
+      long start = System.nanoTime();
+      Result kill = task.runKiller(60);
+
+      assertEquals("exectask-killer signalled=2 remaining=0\n", kill.stdout());
+      assertTrue(elapsed(start).toSeconds() < 30, "took " + elapsed(start));
+    }
+  }
+
+  @Nested
+  class Observer {
+
+    @EachShellAndFallback
+    void reportsTheExitStatusOfAFinishedCommand(Shell shell) {
+      Task task = task(shell);
+      task.runWrapper(List.of("sh", "-c", "exit 3"), List.of(), null, null);
+
+      assertEquals("exectask-observer exited=3\n", task.runObserver().stdout());
+    }
+
+    @EachShellAndFallback
+    void blocksUntilTheCommandEnds(Shell shell) throws IOException {
+      Path go = tmp.resolve("go");
+      Task task = task(shell);
+      task.startWrapper(
+          List.of("sh", "-c", "while [ ! -e \"$1\" ]; do sleep 0.1; done; exit 5", "sh", go + ""),
+          List.of(),
+          null,
+          null);
+      task.awaitCommandPid();
+      Started observer = task.startObserver();
+
+      observer.assertBlocksFor(Duration.ofSeconds(1));
+      Files.writeString(go, "");
+
+      assertEquals("exectask-observer exited=5\n", observer.await().stdout());
+    }
+
+    @EachShellAndFallback
+    void reportsLostWhenTheWrapperDiedWithoutRecordingAStatus(Shell shell) {
+      Task task = task(shell);
+      Started wrapper = task.startSleeping();
+      long command = task.awaitCommandPid();
+      wrapper.process().destroyForcibly();
+      assertEquals(137, wrapper.await().exitCode());
+      Started observer = task.startObserver();
+
+      observer.assertBlocksFor(Duration.ofSeconds(1));
+      ProcessHandle.of(command).ifPresent(ProcessHandle::destroyForcibly);
+
+      assertEquals("exectask-observer lost\n", observer.await().stdout());
+    }
+
+    @EachShellAndFallback
+    void reportsAbsentWhenNothingOfTheTaskIsThere(Shell shell) {
+      Task task = task(shell);
+
+      assertEquals("exectask-observer absent\n", task.runObserver().stdout());
+      task.runWrapper(List.of("true"), List.of(), null, null);
+      assertEquals(KILLED_NONE, task.runKiller(1).stdout());
+      assertEquals("exectask-observer absent\n", task.runObserver().stdout());
+    }
+
+    @EachShellAndFallback
+    void reportsRunningUntrackedWithoutAStateDirAndTheKillerStillFindsTheTree(Shell shell)
+        throws IOException {
+      Task task = task(shell);
+      Started wrapper = task.startSleeping();
+      deleteFlatDir(task.stateDir());
+
+      assertEquals("exectask-observer running-untracked\n", task.runObserver().stdout());
+      assertEquals(KILLED_ONE, task.runKiller(5).stdout());
+      assertEquals(143, wrapper.await().exitCode());
+    }
+
+    @EachShellAndFallback
+    void fallsBackToDevShmWhenTmpdirIsNotWritable(Shell shell) {
+      assumeTrue(Files.isDirectory(Path.of("/dev/shm")), "no /dev/shm on this host");
+      Task task = task(shell).withTmpdir("/proc/exectask-not-writable");
+      Path stateDir = Path.of("/dev/shm/.exectask", task.uid);
+
+      task.runWrapper(List.of("sh", "-c", "exit 4"), List.of(), null, null);
+
+      assertTrue(Files.isDirectory(stateDir), "state dir in /dev/shm");
+      assertEquals("exectask-observer exited=4\n", task.runObserver().stdout());
+      assertEquals(KILLED_NONE, task.runKiller(1).stdout());
+      assertFalse(Files.exists(stateDir), "the killer removed it");
+    }
+  }
+
+  /** Deletes a directory that holds only files. */
+  private static void deleteFlatDir(Path dir) throws IOException {
+    try (Stream<Path> files = Files.list(dir)) {
+      for (Path file : files.toList()) {
+        Files.delete(file);
+      }
+    }
+    Files.delete(dir);
+  }
+
+  private static Duration elapsed(long startNanos) {
+    return Duration.ofNanos(System.nanoTime() - startNanos);
+  }
+
+  /** A shell under test; a missing one skips the tests that need it, saying what to install. */
+  record Shell(String name, List<String> launcher, String pathPrefix, String missing) {
+
+    static Shell dash() {
+      Optional<Path> dash = onPath("dash");
+      return new Shell(
+          "dash",
+          dash.map(path -> List.of(path.toString())).orElse(List.of()),
+          null,
+          dash.isPresent() ? null : "dash is not on PATH: install the dash package");
+    }
+
+    /** busybox ash with every busybox applet first in PATH, so the scripts use busybox's tools. */
+    static Shell busybox() {
+      Optional<Path> busybox = onPath("busybox");
+      if (busybox.isEmpty()) {
+        return new Shell(
+            "busybox", List.of(), null, "busybox is not on PATH: install the busybox package");
+      }
+      try {
+        Path applets = Files.createTempDirectory("exectask-busybox-applets");
+        Process list = new ProcessBuilder(busybox.get().toString(), "--list").start();
+        for (String applet : new String(list.getInputStream().readAllBytes(), UTF_8).split("\n")) {
+          if (!applet.isBlank()) {
+            Files.createSymbolicLink(applets.resolve(applet.strip()), busybox.get());
+          }
+        }
+        list.waitFor();
+        deleteOnExit(applets);
+        return new Shell(
+            "busybox ash", List.of(busybox.get().toString(), "sh"), applets.toString(), null);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    }
+
+    /** The same shell, with a grep in front that refuses -z. */
+    Shell withoutGrepZ() {
+      if (missing != null) {
+        return new Shell(name + " without grep -z", launcher, pathPrefix, missing);
+      }
+      try {
+        Path dir = Files.createTempDirectory("exectask-grep-without-z");
+        Path grep = dir.resolve("grep");
+        Files.writeString(
+            grep,
+            String.join(
+                "\n",
+                "#!/bin/sh",
+                "for arg; do",
+                "  case $arg in",
+                "    -*z*) echo \"grep: invalid option -- 'z'\" >&2; exit 2 ;;",
+                "    -?*) ;;",
+                "    *) break ;;",
+                "  esac",
+                "done",
+                "exec " + launcher.get(0) + " grep \"$@\"",
+                ""));
+        Files.setPosixFilePermissions(grep, PosixFilePermissions.fromString("rwxr-xr-x"));
+        deleteOnExit(dir);
+        return new Shell(
+            name + " without grep -z", launcher, dir + File.pathSeparator + pathPrefix, null);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+
+    static Optional<Path> onPath(String name) {
+      return Stream.of(System.getenv("PATH").split(File.pathSeparator))
+          .map(dir -> Path.of(dir, name))
+          .filter(Files::isExecutable)
+          .findFirst();
+    }
+
+    private static void deleteOnExit(Path dir) {
+      Runtime.getRuntime()
+          .addShutdownHook(
+              new Thread(
+                  () -> {
+                    try {
+                      deleteFlatDir(dir);
+                    } catch (IOException e) {
+                      // a temporary directory left behind is no reason to fail the run
+                    }
+                  }));
+    }
+
+    /** The script's argv with "sh" replaced by this shell. */
+    List<String> argv(List<String> scriptArgv) {
+      assumeTrue(missing == null, missing);
+      assertEquals("sh", scriptArgv.get(0));
+      List<String> argv = new ArrayList<>(launcher);
+      argv.addAll(scriptArgv.subList(1, scriptArgv.size()));
+      return argv;
+    }
+
+    @Override
+    public String toString() {
+      return name;
+    }
+  }
+
+  record Result(int exitCode, String stdout, String stderr) {}
+
+  /** A process started by a test, its output in files so that nothing blocks on a pipe. */
+  record Started(Process process, Path stdout, Path stderr) {
+
+    void assertBlocksFor(Duration duration) {
+      Awaitility.await("still running")
+          .during(duration)
+          .atMost(duration.plusSeconds(2))
+          .until(process::isAlive);
+    }
+
+    Result await() {
+      try {
+        if (!process.waitFor(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+          process.destroyForcibly().waitFor();
+          fail("still running after " + TIMEOUT + ": " + process.info().commandLine());
+        }
+        return new Result(
+            process.exitValue(),
+            new String(Files.readAllBytes(stdout), UTF_8),
+            new String(Files.readAllBytes(stderr), UTF_8));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    }
+  }
+
+  /** One task: its uid, its TMPDIR, the processes the test started for it. */
+  static final class Task {
+    final String uid = "test-" + UUID.randomUUID();
+    private final Shell shell;
+    private final Path dir;
+    private String tmpdir;
+    private final List<Process> started = new ArrayList<>();
+    private final AtomicInteger runs = new AtomicInteger();
+    private long commandPid = -1;
+
+    Task(Shell shell, Path dir) {
+      this.shell = shell;
+      this.dir = dir;
+      this.tmpdir = dir.resolve("tmp").toString();
+    }
+
+    Task withTmpdir(String tmpdir) {
+      this.tmpdir = tmpdir;
+      return this;
+    }
+
+    Path stateDir() {
+      return Path.of(tmpdir, ".exectask", uid);
+    }
+
+    Started startWrapper(
+        List<String> argv, List<Map.Entry<String, String>> env, String workingDir, Integer stdin) {
+      return start(InContainerScripts.wrapperCommand(uid, argv, env, workingDir, stdin));
+    }
+
+    /** A wrapper running `sleep 300`, once it has recorded the command's pid. */
+    Started startSleeping() {
+      Started wrapper = startWrapper(List.of("sleep", "300"), List.of(), null, null);
+      awaitCommandPid();
+      return wrapper;
+    }
+
+    Result runWrapper(
+        List<String> argv, List<Map.Entry<String, String>> env, String workingDir, Integer stdin) {
+      return startWrapper(argv, env, workingDir, stdin).await();
+    }
+
+    Started startKiller(long grace) {
+      return start(InContainerScripts.killerCommand(uid, grace));
+    }
+
+    Result runKiller(long grace) {
+      Result result = startKiller(grace).await();
+      InContainerScripts.parseKillReport(result.stdout());
+      return result;
+    }
+
+    Started startObserver() {
+      return start(InContainerScripts.observerCommand(uid));
+    }
+
+    Result runObserver() {
+      Result result = startObserver().await();
+      InContainerScripts.parseObservation(result.stdout());
+      return result;
+    }
+
+    private Started start(List<String> scriptArgv) {
+      try {
+        Files.createDirectories(dir.resolve("tmp"));
+        int run = runs.incrementAndGet();
+        Path stdout = dir.resolve(run + ".out");
+        Path stderr = dir.resolve(run + ".err");
+        ProcessBuilder builder =
+            new ProcessBuilder(shell.argv(scriptArgv))
+                .redirectOutput(stdout.toFile())
+                .redirectError(stderr.toFile());
+        Map<String, String> environment = builder.environment();
+        environment.remove(InContainerScripts.MARKER_ENV);
+        environment.put("TMPDIR", tmpdir);
+        if (shell.pathPrefix() != null) {
+          environment.put(
+              "PATH", shell.pathPrefix() + File.pathSeparator + environment.get("PATH"));
+        }
+        Process process = builder.start();
+        started.add(process);
+        return new Started(process, stdout, stderr);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+
+    /** The command's pid, once the wrapper has recorded it. */
+    long awaitCommandPid() {
+      Path record = stateDir().resolve("pid");
+      await("the wrapper's record")
+          .atMost(TIMEOUT)
+          .until(() -> Files.exists(record) && !Files.readString(record).split(" ")[1].equals("0"));
+      try {
+        commandPid = Long.parseLong(Files.readString(record).split(" ")[1]);
+        return commandPid;
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+
+    List<Long> awaitAlive(int processes) {
+      await(processes + " processes of the task")
+          .atMost(TIMEOUT)
+          .until(() -> alive().size() == processes);
+      return alive();
+    }
+
+    /**
+     * The live (not zombie) processes whose environment holds this task's marker, and, once its pid
+     * is known, those in the command's process group (which may have dropped the marker).
+     */
+    List<Long> alive() {
+      String marker = InContainerScripts.MARKER_ENV + "=" + uid;
+      return Proc.all().stream()
+          .filter(proc -> proc.environ().contains(marker) || proc.pgrp() == commandPid)
+          .map(Proc::pid)
+          .toList();
+    }
+
+    static boolean isStopped(long pid) {
+      return Proc.of(pid).map(proc -> proc.state().equals("T")).orElse(false);
+    }
+
+    /** Reaps what the test started and kills what is left of the task; returns what was left. */
+    List<String> close() {
+      List<String> leftovers = new ArrayList<>();
+      for (Long pid : alive()) {
+        leftovers.add(pid + " " + ProcessHandle.of(pid).flatMap(h -> h.info().commandLine()));
+        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+      }
+      for (Process process : started) {
+        process.destroyForcibly();
+        try {
+          process.waitFor(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      return leftovers;
+    }
+  }
+
+  /** A process as /proc shows it. */
+  record Proc(long pid, String state, long pgrp, long startTime, List<String> environ) {
+
+    static Optional<Proc> of(long pid) {
+      try {
+        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"), UTF_8);
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        if (fields[0].equals("Z") || fields[0].equals("X")) {
+          return Optional.empty();
+        }
+        List<String> environ;
+        try {
+          byte[] bytes = Files.readAllBytes(Path.of("/proc", Long.toString(pid), "environ"));
+          environ = List.of(new String(bytes, UTF_8).split("\0"));
+        } catch (IOException e) {
+          environ = List.of();
+        }
+        return Optional.of(
+            new Proc(
+                pid, fields[0], Long.parseLong(fields[2]), Long.parseLong(fields[19]), environ));
+      } catch (IOException | RuntimeException e) {
+        return Optional.empty();
+      }
+    }
+
+    static List<Proc> all() {
+      List<Proc> all = new ArrayList<>();
+      try (DirectoryStream<Path> dirs =
+          Files.newDirectoryStream(
+              Path.of("/proc"), path -> path.getFileName().toString().matches("\\d+"))) {
+        for (Path dir : dirs) {
+          of(Long.parseLong(dir.getFileName().toString())).ifPresent(all::add);
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      return all;
+    }
+
+    static List<Long> inGroup(long pgrp) {
+      return all().stream().filter(proc -> proc.pgrp() == pgrp).map(Proc::pid).toList();
+    }
+  }
+}
