@@ -4,7 +4,6 @@ import dev.exectask.exec.ContainerProcesses;
 import dev.exectask.exec.Fabric8ContainerProcesses;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import jakarta.enterprise.inject.Produces;
-import jakarta.inject.Named;
 import jakarta.inject.Singleton;
 import java.time.Clock;
 import java.util.concurrent.ExecutorService;
@@ -22,13 +21,10 @@ public class OperatorBeans {
     return Clock.systemUTC();
   }
 
-  /** Threads for the operator's blocking side work: opening execs, writing Events. */
-  public static final String BACKGROUND = "exectask-background";
-
   /** Opening an exec blocks (pod lookup, websocket handshake); it happens on these threads. */
   @Produces
   @Singleton
-  @Named(BACKGROUND)
+  @Background
   ExecutorService background() {
     AtomicInteger n = new AtomicInteger();
     ThreadFactory threads =
@@ -44,7 +40,7 @@ public class OperatorBeans {
   @Singleton
   ContainerProcesses containerProcesses(
       KubernetesClient client,
-      @Named(BACKGROUND) ExecutorService background,
+      @Background ExecutorService background,
       Clock clock,
       @ConfigProperty(name = "exectask.output-tail-bytes", defaultValue = "4096") int tailBytes) {
     return new Fabric8ContainerProcesses(client, background, clock, tailBytes);

@@ -4,6 +4,7 @@ import dev.exectask.api.v1alpha1.ExecTask;
 import dev.exectask.api.v1alpha1.ExecTaskStatus;
 import dev.exectask.api.v1alpha1.Phase;
 import dev.exectask.api.v1alpha1.SpecValidator;
+import dev.exectask.config.Background;
 import dev.exectask.exec.ContainerProcesses;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -26,6 +27,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
 import java.util.stream.Collectors;
 
 /**
@@ -47,8 +49,7 @@ public class ExecTaskReconciler implements Reconciler<ExecTask>, Cleaner<ExecTas
       KubernetesClient client,
       ContainerProcesses processes,
       Clock clock,
-      @jakarta.inject.Named(dev.exectask.config.OperatorBeans.BACKGROUND)
-          java.util.concurrent.ExecutorService background) {
+      @Background ExecutorService background) {
     this.clock = clock;
     this.events = new TaskEventRecorder(client, clock, background);
     this.executions = new TaskExecutions(processes, clock, execEvents::propagateEvent);
