@@ -117,7 +117,11 @@ class OperatorRestartIT {
     await()
         .atMost(Duration.ofSeconds(60))
         .pollInterval(Duration.ofMillis(100))
-        .until(() -> status(name) != null && status(name).getPhase() == phase);
+        .until(
+            () -> {
+              ExecTaskStatus s = status(name);
+              return s != null && s.getPhase() == phase;
+            });
     return status(name);
   }
 
