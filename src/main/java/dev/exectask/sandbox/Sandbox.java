@@ -1,0 +1,172 @@
+package dev.exectask.sandbox;
+
+import dev.exectask.sandbox.node.EmulatedNode;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * A one-process Kubernetes to develop and test against: the sandbox API server on 127.0.0.1 and an
+ * emulated node that runs every pod as Linux PID namespaces of this machine, with a kubeconfig for
+ * kubectl. {@link #close()} stops the node (no process left) and then the server.
+ */
+public final class Sandbox implements AutoCloseable {
+
+  private final Path directory;
+  private final SandboxApiServer apiServer;
+  private final KubernetesClient client;
+  private final EmulatedNode node;
+  private final Path kubeconfig;
+  private boolean closed;
+
+  private Sandbox(
+      Path directory,
+      SandboxApiServer apiServer,
+      KubernetesClient client,
+      EmulatedNode node,
+      Path kubeconfig) {
+    this.directory = directory;
+    this.apiServer = apiServer;
+    this.client = client;
+    this.node = node;
+    this.kubeconfig = kubeconfig;
+  }
+
+  /**
+   * Starts the API server and the node, and writes {@code directory/kubeconfig}.
+   *
+   * @throws IllegalStateException when this machine cannot run the node (not Linux, no util-linux)
+   */
+  public static Sandbox start(Path directory) throws IOException {
+    Path dir = directory.toAbsolutePath();
+    Files.createDirectories(dir);
+    AtomicReference<EmulatedNode> running = new AtomicReference<>();
+    SandboxApiServer apiServer =
+        SandboxApiServer.start(
+            (namespace, pod, container, argv) -> {
+              EmulatedNode node = running.get();
+              if (node == null) {
+                throw new IllegalStateException("the node is not running");
+              }
+              return node.exec(namespace, pod, container, argv);
+            });
+    KubernetesClient client = null;
+    EmulatedNode node = null;
+    try {
+      client = apiServer.newClient();
+      node = new EmulatedNode(client, dir.resolve("node"));
+      running.set(node);
+      node.start();
+      Path kubeconfig = writeKubeconfig(dir.resolve("kubeconfig"), apiServer.url());
+      return new Sandbox(dir, apiServer, client, node, kubeconfig);
+    } catch (IOException | RuntimeException e) {
+      if (node != null) {
+        node.close();
+      }
+      if (client != null) {
+        client.close();
+      }
+      apiServer.close();
+      throw e;
+    }
+  }
+
+  /** {@code http://127.0.0.1:PORT}. */
+  public String url() {
+    return apiServer.url();
+  }
+
+  public Path directory() {
+    return directory;
+  }
+
+  /** The kubeconfig kubectl uses: context {@code sandbox}, namespace {@code default}. */
+  public Path kubeconfig() {
+    return kubeconfig;
+  }
+
+  /** A client of the sandbox (namespace {@code default}), closed with the sandbox. */
+  public KubernetesClient client() {
+    return client;
+  }
+
+  /** The emulated node that runs the pods. */
+  public EmulatedNode node() {
+    return node;
+  }
+
+  /** The host PIDs of every process in a container (its PID namespace), exec'd ones included. */
+  public Set<Long> hostPids(String namespace, String podName, String container) {
+    return node.hostPids(namespace, podName, container);
+  }
+
+  /**
+   * The fabric8 client system properties that point a client (the operator's) at this sandbox, and
+   * at nothing else: no kubeconfig, no service account.
+   */
+  public Map<String, String> clientProperties() {
+    Map<String, String> properties = new LinkedHashMap<>();
+    properties.put("kubernetes.master", url());
+    properties.put("kubernetes.trust.certificates", "true");
+    properties.put("kubernetes.auth.tryKubeConfig", "false");
+    properties.put("kubernetes.auth.tryServiceAccount", "false");
+    properties.put("kubernetes.namespace", "default");
+    properties.put("http2.disable", "true");
+    return properties;
+  }
+
+  /** Kills every container (no process is left on the host), then stops the API server. */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    try {
+      node.close();
+    } finally {
+      try {
+        client.close();
+      } finally {
+        apiServer.close();
+      }
+    }
+  }
+
+  private static Path writeKubeconfig(Path file, String url) throws IOException {
+    String yaml =
+        String.join(
+            "\n",
+            "apiVersion: v1",
+            "kind: Config",
+            "clusters:",
+            "- name: sandbox",
+            "  cluster:",
+            "    server: " + url,
+            "users:",
+            "- name: sandbox",
+            "  user:",
+            "    token: " + SandboxApiServer.TOKEN,
+            "contexts:",
+            "- name: sandbox",
+            "  context:",
+            "    cluster: sandbox",
+            "    user: sandbox",
+            "    namespace: default",
+            "current-context: sandbox",
+            "");
+    Path temporary = Files.createTempFile(file.getParent(), "kubeconfig", ".tmp");
+    Files.setPosixFilePermissions(temporary, PosixFilePermissions.fromString("rw-------"));
+    Files.writeString(temporary, yaml, StandardCharsets.UTF_8);
+    return Files.move(
+        temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  }
+}

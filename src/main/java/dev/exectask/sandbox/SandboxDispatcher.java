@@ -1,0 +1,677 @@
+package dev.exectask.sandbox;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.fabric8.mockwebserver.dsl.HttpMethod;
+import io.fabric8.mockwebserver.http.Buffer;
+import io.fabric8.mockwebserver.http.Dispatcher;
+import io.fabric8.mockwebserver.http.Headers;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.fabric8.mockwebserver.http.WebSocketListener;
+import io.fabric8.zjsonpatch.JsonDiff;
+import io.fabric8.zjsonpatch.JsonPatch;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
+
+/**
+ * The sandbox's Kubernetes API: fabric8's CRUD dispatcher (the store, watches, resourceVersion
+ * conflicts, finalizers) behind the parts of the API server it lacks and the operator and kubectl
+ * use: discovery, Tables, full label and field selectors, merge, strategic and server-side-apply
+ * patches, API defaults of pods and namespaces, immutable fields of CRDs, and error Statuses.
+ */
+final class SandboxDispatcher extends Dispatcher {
+
+  static final String CRD_PATH = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions";
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+  private static final int MAX_REMEMBERED_APPLIES = 10_000;
+
+  private final SandboxCrudStore store = new SandboxCrudStore();
+  private final Clock clock;
+
+  /** Writes run one at a time: a patch is computed from the current object, then stored. */
+  private final Object writes = new Object();
+
+  /** What each field manager last applied, per object and subresource (server-side apply). */
+  private final Map<String, JsonNode> lastApplied =
+      Collections.synchronizedMap(
+          new LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, JsonNode> eldest) {
+              return size() > MAX_REMEMBERED_APPLIES;
+            }
+          });
+
+  private volatile List<ResourceType> types;
+  private volatile String serverAddress = "127.0.0.1";
+
+  SandboxDispatcher(Clock clock) {
+    this.clock = clock;
+  }
+
+  /** The host:port that {@code /api} announces. */
+  void serverAddress(String hostAndPort) {
+    this.serverAddress = hostAndPort;
+  }
+
+  /** An API error, answered with its Status. */
+  static final class ApiException extends RuntimeException {
+    final ApiStatus.Error error;
+
+    ApiException(ApiStatus.Error error) {
+      super(error.body(), null, false, false);
+      this.error = error;
+    }
+  }
+
+  @Override
+  public MockResponse dispatch(RecordedRequest request) {
+    try {
+      return route(request);
+    } catch (ApiException e) {
+      return json(e.error.code(), e.error.body());
+    } catch (IllegalArgumentException e) {
+      ApiStatus.Error error = ApiStatus.badRequest(String.valueOf(e.getMessage()));
+      return json(error.code(), error.body());
+    }
+  }
+
+  private MockResponse route(RecordedRequest request) {
+    QueryStringDecoder uri = new QueryStringDecoder(request.getPath());
+    String path = uri.path().length() > 1 ? uri.path().replaceAll("/+$", "") : uri.path();
+    Map<String, List<String>> query = uri.parameters();
+    HttpMethod method = request.method();
+    if (method == HttpMethod.GET) {
+      Optional<MockResponse> document = discovery(path);
+      if (document.isPresent()) {
+        return document.get();
+      }
+    }
+    ResourcePath target = ResourcePath.parse(path).orElseThrow(SandboxDispatcher::noSuchResource);
+    ResourceType type = type(target).orElseThrow(SandboxDispatcher::noSuchResource);
+    if (target.subresource() != null && !target.isStatus()) {
+      if (type.execSubresource() && target.subresource().equals("exec")) {
+        throw new ApiException(ApiStatus.badRequest("Upgrade request required"));
+      }
+      throw noSuchResource();
+    }
+    if (type.isReview()) {
+      if (method != HttpMethod.POST) {
+        throw new ApiException(ApiStatus.methodNotAllowed());
+      }
+      return json(201, ApiDefaults.allowed(body(request)).toString());
+    }
+    if (method != HttpMethod.GET && first(query, "dryRun") != null) {
+      throw new ApiException(
+          ApiStatus.badRequest("dryRun is not supported by the sandbox API server"));
+    }
+    String accept = request.getHeader("Accept");
+    return switch (method) {
+      case GET -> {
+        if (target.isCollection() && isTrue(first(query, "watch"))) {
+          yield new MockResponse().withWebSocketUpgrade(watch(request));
+        }
+        yield target.isCollection()
+            ? list(target, type, query, accept)
+            : get(target, type, query, accept);
+      }
+      case POST -> create(target, type, body(request));
+      case PUT -> update(target, type, body(request));
+      case PATCH -> patch(request, target, type, query);
+      case DELETE -> delete(target, type, query);
+      default -> throw new ApiException(ApiStatus.methodNotAllowed());
+    };
+  }
+
+  private Optional<MockResponse> discovery(String path) {
+    List<ResourceType> all = types();
+    String[] segments = path.substring(1).split("/");
+    Optional<String> document;
+    if (path.equals("/version")) {
+      document = Optional.of(Discovery.version());
+    } else if (path.equals("/api")) {
+      document = Optional.of(Discovery.coreVersions(serverAddress));
+    } else if (path.equals("/apis")) {
+      document = Optional.of(Discovery.groupList(all));
+    } else if (List.of("/healthz", "/livez", "/readyz").contains(path)) {
+      return Optional.of(new MockResponse().setResponseCode(200).setBody("ok"));
+    } else if (path.equals("/api/v1")) {
+      document = Discovery.resourceList(all, "v1");
+    } else if (segments[0].equals("apis") && segments.length == 2) {
+      document = Discovery.group(all, segments[1]);
+    } else if (segments[0].equals("apis") && segments.length == 3) {
+      document = Discovery.resourceList(all, segments[1] + "/" + segments[2]);
+    } else if (path.equals("/openapi/v2")) {
+      // An empty OpenAPI document (the empty protobuf message): kubectl finds no schema for any
+      // type and skips client-side validation, as the API server validates nothing either.
+      return Optional.of(
+          new MockResponse()
+              .setResponseCode(200)
+              .setHeader("Content-Type", "application/octet-stream")
+              .setBody(new byte[0]));
+    } else if (path.startsWith("/openapi/")) {
+      throw noSuchResource();
+    } else {
+      return Optional.empty();
+    }
+    return Optional.of(json(200, document.orElseThrow(SandboxDispatcher::noSuchResource)));
+  }
+
+  /** Every served type: the built-in ones and the served versions of every stored CRD. */
+  List<ResourceType> types() {
+    List<ResourceType> known = types;
+    if (known == null) {
+      List<ResourceType> all = new ArrayList<>(ResourceType.BUILT_IN);
+      items(store.handleGet(CRD_PATH)).forEach(crd -> all.addAll(ResourceType.fromCrd(crd)));
+      known = List.copyOf(all);
+      types = known;
+    }
+    return known;
+  }
+
+  private Optional<ResourceType> type(ResourcePath path) {
+    return types().stream().filter(t -> t.matches(path)).findFirst();
+  }
+
+  private MockResponse get(
+      ResourcePath target, ResourceType type, Map<String, List<String>> query, String accept) {
+    JsonNode object = find(target).orElseThrow(() -> new ApiException(ApiStatus.notFound(target)));
+    if (Tables.wanted(accept)) {
+      String resourceVersion = object.path("metadata").path("resourceVersion").asText();
+      return json(
+          200,
+          Tables.table(
+                  type,
+                  List.of(object),
+                  resourceVersion,
+                  first(query, "includeObject"),
+                  clock.instant())
+              .toString());
+    }
+    return json(200, object.toString());
+  }
+
+  private MockResponse list(
+      ResourcePath target, ResourceType type, Map<String, List<String>> query, String accept) {
+    JsonNode list = body(store.handleGet(target.collectionPath()));
+    String resourceVersion = list.path("metadata").path("resourceVersion").asText();
+    List<JsonNode> items = select(list.path("items"), query);
+    if (Tables.wanted(accept)) {
+      return json(
+          200,
+          Tables.table(type, items, resourceVersion, first(query, "includeObject"), clock.instant())
+              .toString());
+    }
+    ObjectNode result = JSON.createObjectNode();
+    result.put("apiVersion", type.groupVersion());
+    result.put("kind", type.kind() + "List");
+    result.putObject("metadata").put("resourceVersion", resourceVersion);
+    result.putArray("items").addAll(items);
+    return json(200, result.toString());
+  }
+
+  private static List<JsonNode> select(JsonNode items, Map<String, List<String>> query) {
+    Selector selector =
+        Selector.labels(first(query, "labelSelector"))
+            .and(Selector.fields(first(query, "fieldSelector")));
+    List<JsonNode> selected = new ArrayList<>();
+    items.forEach(
+        item -> {
+          if (selector.test(item)) {
+            selected.add(item);
+          }
+        });
+    selected.sort(
+        Comparator.comparing((JsonNode o) -> o.path("metadata").path("namespace").asText())
+            .thenComparing(o -> o.path("metadata").path("name").asText()));
+    return selected;
+  }
+
+  /**
+   * Opens a watch, for a websocket or for a chunked HTTP response: the listener gets the connection
+   * on open and sends it one watch event per message.
+   */
+  WebSocketListener watch(RecordedRequest request) {
+    QueryStringDecoder uri = new QueryStringDecoder(request.getPath());
+    Map<String, List<String>> query = uri.parameters();
+    ResourcePath target =
+        ResourcePath.parse(uri.path()).orElseThrow(SandboxDispatcher::noSuchResource);
+    ResourceType type = type(target).orElseThrow(SandboxDispatcher::noSuchResource);
+    Selector selector =
+        Selector.labels(first(query, "labelSelector"))
+            .and(Selector.fields(first(query, "fieldSelector")));
+    if (target.name() != null) {
+      selector = selector.and(Selector.fields("metadata.name=" + target.name()));
+    }
+    long listed;
+    try {
+      listed = Long.parseLong(Objects.requireNonNullElse(first(query, "resourceVersion"), "0"));
+    } catch (NumberFormatException e) {
+      listed = 0;
+    }
+    String includeObject = first(query, "includeObject");
+    UnaryOperator<JsonNode> view =
+        Tables.wanted(request.getHeader("Accept"))
+            ? o ->
+                Tables.table(
+                    type,
+                    List.of(o),
+                    o.path("metadata").path("resourceVersion").asText(),
+                    includeObject,
+                    clock.instant())
+            : UnaryOperator.identity();
+    String mockPath =
+        new ResourcePath(
+                    target.group(),
+                    target.version(),
+                    target.namespace(),
+                    target.plural(),
+                    null,
+                    null)
+                .collectionPath()
+            + "?watch=true";
+    WebSocketListener mockWatch = store.handleWatch(mockPath).getWebSocketListener();
+    return WatchFilter.around(mockWatch, new WatchFilter(selector, listed, view));
+  }
+
+  private MockResponse create(ResourcePath target, ResourceType type, ObjectNode object) {
+    if (!target.isCollection()) {
+      throw new ApiException(ApiStatus.methodNotAllowed());
+    }
+    synchronized (writes) {
+      return createObject(target, type, object);
+    }
+  }
+
+  private MockResponse createObject(ResourcePath target, ResourceType type, ObjectNode object) {
+    if (type.namespaced() && target.namespace() != null && !namespaceExists(target.namespace())) {
+      throw new ApiException(
+          ApiStatus.notFound(
+              new ResourcePath("", "v1", null, "namespaces", target.namespace(), null)));
+    }
+    ObjectNode metadata = object.with("metadata");
+    String name = metadata.path("name").asText(metadata.path("generateName").asText());
+    MockResponse created;
+    switch (type.group() + "/" + type.kind()) {
+      case "/Pod" -> {
+        ApiDefaults.validatePod(object);
+        ApiDefaults.defaultPod(object);
+        created =
+            store.createWithServerStatus(request(HttpMethod.POST, target.collectionPath(), object));
+      }
+      case "/Namespace" -> {
+        ApiDefaults.defaultNamespace(object);
+        created = store.handleCreate(request(HttpMethod.POST, target.collectionPath(), object));
+      }
+      case "apiextensions.k8s.io/CustomResourceDefinition" -> {
+        ApiDefaults.establishCrd(object, clock.instant());
+        created = store.handleCreate(request(HttpMethod.POST, target.collectionPath(), object));
+        types = null;
+      }
+      default ->
+          created = store.handleCreate(request(HttpMethod.POST, target.collectionPath(), object));
+    }
+    if (created.code() == 409) {
+      throw new ApiException(ApiStatus.alreadyExists(target, name));
+    }
+    return json(created.code(), bodyText(created));
+  }
+
+  private MockResponse update(ResourcePath target, ResourceType type, ObjectNode object) {
+    synchronized (writes) {
+      JsonNode current =
+          find(target).orElseThrow(() -> new ApiException(ApiStatus.notFound(target)));
+      if (!target.isStatus()) {
+        checkTransitionRules(target, type, current, object);
+      }
+      return stored(
+          target, type, store.handleUpdate(request(HttpMethod.PUT, target.path(), object)));
+    }
+  }
+
+  private MockResponse patch(
+      RecordedRequest request,
+      ResourcePath target,
+      ResourceType type,
+      Map<String, List<String>> query) {
+    String contentType =
+        Objects.requireNonNullElse(request.getHeader("Content-Type"), "").split(";")[0].trim();
+    JsonNode patch = contentType.endsWith("yaml") ? readYaml(request) : readJson(request);
+    synchronized (writes) {
+      Optional<JsonNode> found = find(target);
+      if (found.isEmpty()
+          && contentType.equals("application/apply-patch+yaml")
+          && !target.isStatus()) {
+        return applyCreate(target, type, patch, first(query, "fieldManager"));
+      }
+      JsonNode current = found.orElseThrow(() -> new ApiException(ApiStatus.notFound(target)));
+      JsonNode updated;
+      switch (contentType) {
+        case "application/json-patch+json" -> updated = JsonPatch.apply(patch, current);
+        case "application/merge-patch+json" -> updated = MergePatches.merge(current, patch);
+        case "application/strategic-merge-patch+json" ->
+            updated = MergePatches.mergeStrategic(current, patch);
+        case "application/apply-patch+yaml" -> {
+          String key = appliedKey(current, target, first(query, "fieldManager"));
+          JsonNode previous = lastApplied.get(key);
+          JsonNode mergePatch =
+              target.isStatus()
+                  ? MergePatches.applyStatusPatch(previous, patch)
+                  : MergePatches.applyPatch(previous, patch);
+          updated = MergePatches.merge(current, mergePatch);
+          lastApplied.put(key, patch);
+        }
+        default -> throw new ApiException(ApiStatus.unsupportedMediaType(contentType));
+      }
+      if (!target.isStatus()) {
+        checkTransitionRules(target, type, current, updated);
+      }
+      JsonNode jsonPatch = JsonDiff.asJson(current, updated);
+      return stored(
+          target,
+          type,
+          store.handlePatch(
+              new RecordedRequest(
+                  "HTTP/1.1",
+                  HttpMethod.PATCH,
+                  target.path(),
+                  Headers.builder().add("Content-Type", "application/json-patch+json").build(),
+                  new Buffer(jsonPatch.toString().getBytes(StandardCharsets.UTF_8)))));
+    }
+  }
+
+  private MockResponse applyCreate(
+      ResourcePath target, ResourceType type, JsonNode applied, String fieldManager) {
+    if (!applied.isObject()) {
+      throw new ApiException(ApiStatus.badRequest("the apply body is not an object"));
+    }
+    ObjectNode object = ((ObjectNode) applied).deepCopy();
+    object.with("metadata").put("name", target.name());
+    object.with("metadata").remove("managedFields");
+    ResourcePath collection =
+        new ResourcePath(
+            target.group(), target.version(), target.namespace(), target.plural(), null, null);
+    MockResponse created = createObject(collection, type, object);
+    find(target)
+        .ifPresent(stored -> lastApplied.put(appliedKey(stored, target, fieldManager), applied));
+    return created;
+  }
+
+  private static String appliedKey(JsonNode object, ResourcePath target, String fieldManager) {
+    return object.path("metadata").path("uid").asText()
+        + "/"
+        + Objects.requireNonNullElse(target.subresource(), "")
+        + "/"
+        + fieldManager;
+  }
+
+  /** Answers a write of the store, with the API server's wording of its failures. */
+  private MockResponse stored(ResourcePath target, ResourceType type, MockResponse response) {
+    if (type.kind().equals("CustomResourceDefinition")) {
+      types = null;
+    }
+    return switch (response.code()) {
+      case 404 -> throw new ApiException(ApiStatus.notFound(target));
+      case 409 -> throw new ApiException(ApiStatus.conflict(target));
+      case 202 -> json(200, bodyText(response));
+      default -> json(response.code(), bodyText(response));
+    };
+  }
+
+  /** The CEL transition rule {@code self == oldSelf} (immutability) on top-level fields. */
+  private static void checkTransitionRules(
+      ResourcePath target, ResourceType type, JsonNode current, JsonNode proposed) {
+    if (type.schema() == null) {
+      return;
+    }
+    type.schema()
+        .path("properties")
+        .fields()
+        .forEachRemaining(
+            property -> {
+              for (JsonNode rule : property.getValue().path("x-kubernetes-validations")) {
+                boolean immutable =
+                    rule.path("rule").asText().replace(" ", "").equals("self==oldSelf");
+                String field = property.getKey();
+                if (immutable && !Objects.equals(current.get(field), proposed.get(field))) {
+                  throw new ApiException(
+                      ApiStatus.invalid(
+                          target,
+                          type.kind(),
+                          field,
+                          rule.path("message").asText("Invalid value")));
+                }
+              }
+            });
+  }
+
+  private MockResponse delete(
+      ResourcePath target, ResourceType type, Map<String, List<String>> query) {
+    synchronized (writes) {
+      if (target.isCollection()) {
+        JsonNode list = body(store.handleGet(target.collectionPath()));
+        ArrayNode deleted = JSON.createArrayNode();
+        for (JsonNode item : select(list.path("items"), query)) {
+          String name = item.path("metadata").path("name").asText();
+          ResourcePath one =
+              new ResourcePath(
+                  target.group(),
+                  target.version(),
+                  item.path("metadata").path("namespace").asText(null),
+                  target.plural(),
+                  name,
+                  null);
+          store.handleDelete(one.objectPath());
+          deleted.add(item);
+        }
+        ObjectNode result = JSON.createObjectNode();
+        result.put("apiVersion", type.groupVersion());
+        result.put("kind", type.kind() + "List");
+        result.putObject("metadata");
+        result.set("items", deleted);
+        return json(200, result.toString());
+      }
+      if (type.kind().equals("Namespace") && type.group().isEmpty()) {
+        deleteContents(target.name());
+      }
+      MockResponse response = store.handleDelete(target.objectPath());
+      if (response.code() == 404) {
+        throw new ApiException(ApiStatus.notFound(target));
+      }
+      if (type.kind().equals("CustomResourceDefinition")) {
+        types = null;
+      }
+      return json(200, find(target).map(JsonNode::toString).orElse(bodyText(response)));
+    }
+  }
+
+  /** Deleting a namespace deletes what it holds (objects with finalizers are only marked). */
+  private void deleteContents(String namespace) {
+    List<JsonNode> contents = new ArrayList<>();
+    synchronized (store.getMap()) {
+      for (String value : store.getMap().values()) {
+        JsonNode object = parse(value);
+        if (namespace.equals(object.path("metadata").path("namespace").asText())) {
+          contents.add(object);
+        }
+      }
+    }
+    for (JsonNode object : contents) {
+      String apiVersion = object.path("apiVersion").asText();
+      String group =
+          apiVersion.contains("/") ? apiVersion.substring(0, apiVersion.indexOf('/')) : "";
+      String version = apiVersion.substring(apiVersion.indexOf('/') + 1);
+      types().stream()
+          .filter(
+              t ->
+                  t.group().equals(group)
+                      && t.version().equals(version)
+                      && t.kind().equals(object.path("kind").asText()))
+          .findFirst()
+          .ifPresent(
+              t ->
+                  store.handleDelete(
+                      new ResourcePath(
+                              group,
+                              version,
+                              namespace,
+                              t.plural(),
+                              object.path("metadata").path("name").asText(),
+                              null)
+                          .objectPath()));
+    }
+  }
+
+  /** Checks an exec request as the API server does before it reaches the kubelet. */
+  ExecRequest checkExec(ExecRequest exec) {
+    ResourcePath pod = new ResourcePath("", "v1", exec.namespace(), "pods", exec.podName(), null);
+    JsonNode object = find(pod).orElseThrow(() -> new ApiException(ApiStatus.notFound(pod)));
+    String phase = object.path("status").path("phase").asText();
+    if (phase.equals("Succeeded") || phase.equals("Failed")) {
+      throw new ApiException(
+          ApiStatus.badRequest(
+              "cannot exec into a container in a completed pod; current phase is " + phase));
+    }
+    List<String> names = new ArrayList<>();
+    for (String kind : List.of("containers", "initContainers", "ephemeralContainers")) {
+      object.path("spec").path(kind).forEach(c -> names.add(c.path("name").asText()));
+    }
+    String container = exec.container();
+    if (container == null || container.isEmpty()) {
+      List<String> regular = new ArrayList<>();
+      object.path("spec").path("containers").forEach(c -> regular.add(c.path("name").asText()));
+      if (regular.size() != 1) {
+        throw new ApiException(
+            ApiStatus.badRequest(
+                "a container name must be specified for pod "
+                    + exec.podName()
+                    + ", choose one of: ["
+                    + String.join(" ", regular)
+                    + "]"));
+      }
+      container = regular.get(0);
+    } else if (!names.contains(container)) {
+      throw new ApiException(
+          ApiStatus.badRequest(
+              "container " + container + " is not valid for pod " + exec.podName()));
+    }
+    if (exec.command().isEmpty()) {
+      throw new ApiException(
+          ApiStatus.badRequest("you must specify at least one command for the container"));
+    }
+    if (!exec.stdin() && !exec.stdout() && !exec.stderr()) {
+      throw new ApiException(
+          ApiStatus.badRequest("you must specify at least 1 of stdin, stdout, stderr"));
+    }
+    return exec.withContainer(container);
+  }
+
+  private boolean namespaceExists(String namespace) {
+    return store.handleGet("/api/v1/namespaces/" + namespace).code() == 200;
+  }
+
+  private Optional<JsonNode> find(ResourcePath target) {
+    MockResponse response = store.handleGet(target.path());
+    return response.code() == 200 ? Optional.of(body(response)) : Optional.empty();
+  }
+
+  private static RecordedRequest request(HttpMethod method, String path, JsonNode body) {
+    return new RecordedRequest(
+        "HTTP/1.1",
+        method,
+        path,
+        Headers.builder().add("Content-Type", "application/json").build(),
+        new Buffer(body.toString().getBytes(StandardCharsets.UTF_8)));
+  }
+
+  private static ObjectNode body(RecordedRequest request) {
+    String contentType = Objects.requireNonNullElse(request.getHeader("Content-Type"), "");
+    JsonNode body = contentType.contains("yaml") ? readYaml(request) : readJson(request);
+    if (!body.isObject()) {
+      throw new ApiException(ApiStatus.badRequest("the request body is not a JSON object"));
+    }
+    return (ObjectNode) body;
+  }
+
+  private static JsonNode readJson(RecordedRequest request) {
+    return read(JSON, request);
+  }
+
+  private static JsonNode readYaml(RecordedRequest request) {
+    return read(YAML, request);
+  }
+
+  private static JsonNode read(ObjectMapper mapper, RecordedRequest request) {
+    byte[] bytes = request.getBody() == null ? new byte[0] : request.getBody().getBytes();
+    try {
+      JsonNode node = mapper.readTree(bytes);
+      if (node == null || node.isMissingNode()) {
+        throw new ApiException(ApiStatus.badRequest("the request has no body"));
+      }
+      return node;
+    } catch (IOException e) {
+      throw new ApiException(
+          ApiStatus.badRequest("the body of the request could not be decoded: " + e.getMessage()));
+    }
+  }
+
+  private static JsonNode body(MockResponse response) {
+    return parse(bodyText(response));
+  }
+
+  private static String bodyText(MockResponse response) {
+    return response.getBody() == null
+        ? ""
+        : new String(response.getBody().getBytes(), StandardCharsets.UTF_8);
+  }
+
+  private static JsonNode parse(String json) {
+    try {
+      return JSON.readTree(json);
+    } catch (IOException e) {
+      throw new IllegalStateException("the store holds invalid JSON", e);
+    }
+  }
+
+  private static List<JsonNode> items(MockResponse list) {
+    List<JsonNode> items = new ArrayList<>();
+    body(list).path("items").forEach(items::add);
+    return items;
+  }
+
+  static MockResponse json(int code, String body) {
+    return new MockResponse()
+        .setResponseCode(code)
+        .setHeader("Content-Type", "application/json")
+        .setBody(body);
+  }
+
+  private static ApiException noSuchResource() {
+    return new ApiException(ApiStatus.notFoundResource());
+  }
+
+  static String first(Map<String, List<String>> query, String name) {
+    List<String> values = query.get(name);
+    return values == null || values.isEmpty() ? null : values.get(0);
+  }
+
+  static boolean isTrue(String value) {
+    return "true".equals(value) || "1".equals(value);
+  }
+}

@@ -1,0 +1,332 @@
+package dev.exectask.sandbox;
+
+import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.dsl.HttpMethod;
+import io.fabric8.mockwebserver.http.Dispatcher;
+import io.fabric8.mockwebserver.http.Headers;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.fabric8.mockwebserver.http.WebSocket;
+import io.fabric8.mockwebserver.http.WebSocketListener;
+import io.fabric8.mockwebserver.vertx.ServerWebSocketHandler;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import java.lang.reflect.Field;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Proxy;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jboss.logging.Logger;
+
+/**
+ * The HTTP side of fabric8's MockWebServer, for what its own server cannot do: it offers only the
+ * v1-v4 exec subprotocols (kubectl speaks v5), answers with whole bodies (kubectl watches over
+ * chunked HTTP) and hides the websocket it writes to (exec output needs backpressure). Requests are
+ * still answered by the dispatcher given to the mock server; its Vert.x instance is reused.
+ */
+final class SandboxHttpServer extends MockWebServer {
+
+  private static final Logger LOG = Logger.getLogger(SandboxHttpServer.class);
+  private static final int MAX_WEBSOCKET_MESSAGE = 16 * 1024 * 1024;
+
+  /** Go's http.DefaultMaxHeaderBytes, which kube-apiserver keeps. */
+  private static final int MAX_REQUEST_HEAD = 1024 * 1024;
+
+  private final Vertx vertx;
+  private final ExecBackend execBackend;
+  private final ExecutorService threads;
+  private SandboxDispatcher dispatcher;
+  private HttpServer server;
+  private String host = "127.0.0.1";
+  private volatile int port;
+
+  SandboxHttpServer(ExecBackend execBackend) {
+    this.vertx = vertxOf(this);
+    this.execBackend = execBackend;
+    AtomicInteger count = new AtomicInteger();
+    this.threads =
+        Executors.newCachedThreadPool(
+            r -> {
+              Thread thread = new Thread(r, "sandbox-exec-" + count.incrementAndGet());
+              thread.setDaemon(true);
+              return thread;
+            });
+  }
+
+  @Override
+  public void setDispatcher(Dispatcher dispatcher) {
+    super.setDispatcher(dispatcher);
+    this.dispatcher = (SandboxDispatcher) dispatcher;
+  }
+
+  @Override
+  public synchronized void start(InetAddress address, int requestedPort) {
+    if (server != null) {
+      throw new IllegalStateException("start() already called");
+    }
+    host = address.getHostAddress();
+    HttpServerOptions options =
+        new HttpServerOptions()
+            .setHost(host)
+            .setPort(requestedPort)
+            .setHttp2ClearTextEnabled(false)
+            .setWebSocketSubProtocols(List.of(ExecSession.V5_PROTOCOL, ExecSession.V4_PROTOCOL))
+            .setMaxWebSocketMessageSize(MAX_WEBSOCKET_MESSAGE)
+            // An exec's argv travels in the query: scripts make URLs far longer than Vert.x's
+            // 4 KiB default. Go's HTTP server, which the API server uses, allows 1 MiB of headers.
+            .setMaxInitialLineLength(MAX_REQUEST_HEAD)
+            .setMaxHeaderSize(MAX_REQUEST_HEAD)
+            .setHandle100ContinueAutomatically(true);
+    server = vertx.createHttpServer(options).requestHandler(this::handle);
+    port = await(server.listen()).actualPort();
+    dispatcher.serverAddress(host + ":" + port);
+  }
+
+  @Override
+  public synchronized void shutdown() {
+    if (server != null) {
+      await(server.close());
+      server = null;
+    }
+    threads.shutdownNow();
+    await(vertx.close());
+  }
+
+  @Override
+  public int getPort() {
+    return port;
+  }
+
+  @Override
+  public String getHostName() {
+    return host;
+  }
+
+  @Override
+  public Proxy toProxyAddress() {
+    return new Proxy(Proxy.Type.HTTP, new InetSocketAddress(host, port));
+  }
+
+  private void handle(HttpServerRequest request) {
+    try {
+      route(request);
+    } catch (RuntimeException e) {
+      LOG.errorf(e, "sandbox API failed on %s %s", request.method(), request.uri());
+      ApiStatus.Error error = ApiStatus.internalError(String.valueOf(e));
+      write(request.response(), SandboxDispatcher.json(error.code(), error.body()));
+    }
+  }
+
+  private void route(HttpServerRequest request) {
+    QueryStringDecoder uri = new QueryStringDecoder(request.uri());
+    Map<String, List<String>> query = uri.parameters();
+    boolean upgrade = "websocket".equalsIgnoreCase(request.getHeader("Upgrade"));
+    Optional<ResourcePath> target = ResourcePath.parse(uri.path());
+    if (target.isPresent()
+        && target.get().group().isEmpty()
+        && target.get().plural().equals("pods")
+        && "exec".equals(target.get().subresource())) {
+      exec(request, target.get(), query, upgrade);
+    } else if (request.method() == io.vertx.core.http.HttpMethod.GET
+        && !upgrade
+        && SandboxDispatcher.isTrue(SandboxDispatcher.first(query, "watch"))) {
+      httpWatch(request, query);
+    } else if (upgrade) {
+      dispatch(request, null);
+    } else {
+      request
+          .body()
+          .onSuccess(body -> dispatch(request, body))
+          .onFailure(e -> request.response().setStatusCode(500).end());
+    }
+  }
+
+  private void dispatch(HttpServerRequest request, Buffer body) {
+    RecordedRequest recorded = recorded(request, body);
+    MockResponse response;
+    try {
+      response = dispatcher.dispatch(recorded);
+    } catch (RuntimeException e) {
+      LOG.errorf(e, "sandbox API failed on %s %s", request.method(), request.uri());
+      ApiStatus.Error error = ApiStatus.internalError(String.valueOf(e));
+      response = SandboxDispatcher.json(error.code(), error.body());
+    }
+    if (response.getWebSocketListener() != null) {
+      MockResponse upgraded = response;
+      request
+          .toWebSocket()
+          .onSuccess(new ServerWebSocketHandler(recorded, upgraded))
+          .onFailure(e -> LOG.debugf(e, "websocket upgrade of %s failed", request.uri()));
+      return;
+    }
+    write(request.response(), response);
+  }
+
+  private void exec(
+      HttpServerRequest request,
+      ResourcePath target,
+      Map<String, List<String>> query,
+      boolean upgrade) {
+    ExecRequest checked;
+    try {
+      checked =
+          dispatcher.checkExec(ExecRequest.fromQuery(target.namespace(), target.name(), query));
+    } catch (SandboxDispatcher.ApiException e) {
+      write(request.response(), SandboxDispatcher.json(e.error.code(), e.error.body()));
+      return;
+    }
+    if (!upgrade) {
+      ApiStatus.Error error =
+          ApiStatus.badRequest(
+              "Upgrade request required: the sandbox serves exec over WebSocket ("
+                  + ExecSession.V5_PROTOCOL
+                  + ", "
+                  + ExecSession.V4_PROTOCOL
+                  + ")");
+      write(request.response(), SandboxDispatcher.json(error.code(), error.body()));
+      return;
+    }
+    request
+        .toWebSocket()
+        .onSuccess(
+            webSocket ->
+                new ExecSession(checked, webSocket, vertx.getOrCreateContext())
+                    .start(execBackend, threads))
+        .onFailure(e -> LOG.debugf(e, "exec upgrade of %s failed", request.uri()));
+  }
+
+  /** A watch over a chunked HTTP response, one JSON event per line, as kubectl reads it. */
+  private void httpWatch(HttpServerRequest request, Map<String, List<String>> query) {
+    RecordedRequest recorded = recorded(request, null);
+    WebSocketListener listener;
+    try {
+      listener = dispatcher.watch(recorded);
+    } catch (SandboxDispatcher.ApiException e) {
+      write(request.response(), SandboxDispatcher.json(e.error.code(), e.error.body()));
+      return;
+    } catch (IllegalArgumentException e) {
+      ApiStatus.Error error = ApiStatus.badRequest(String.valueOf(e.getMessage()));
+      write(request.response(), SandboxDispatcher.json(error.code(), error.body()));
+      return;
+    }
+    HttpServerResponse response = request.response();
+    response.setStatusCode(200).setChunked(true).putHeader("Content-Type", "application/json");
+    response.writeHead();
+    Context context = vertx.getOrCreateContext();
+    AtomicBoolean open = new AtomicBoolean(true);
+    WebSocket stream =
+        new WebSocket() {
+          @Override
+          public RecordedRequest request() {
+            return recorded;
+          }
+
+          @Override
+          public boolean send(String text) {
+            return send(text.getBytes(StandardCharsets.UTF_8));
+          }
+
+          @Override
+          public boolean send(byte[] bytes) {
+            Buffer line = Buffer.buffer(bytes).appendString("\n");
+            context.runOnContext(
+                v -> {
+                  if (open.get() && !response.ended()) {
+                    response.write(line);
+                  }
+                });
+            return open.get();
+          }
+
+          @Override
+          public boolean close(int code, String reason) {
+            end();
+            return true;
+          }
+
+          private void end() {
+            if (open.compareAndSet(true, false)) {
+              context.runOnContext(
+                  v -> {
+                    if (!response.ended() && !response.closed()) {
+                      response.end();
+                    }
+                  });
+              threads.execute(() -> listener.onClosed(this, 1000, "watch ended"));
+            }
+          }
+        };
+    response.closeHandler(v -> stream.close(1000, "client went away"));
+    long timeoutSeconds = parseLong(SandboxDispatcher.first(query, "timeoutSeconds"));
+    if (timeoutSeconds > 0) {
+      vertx.setTimer(
+          TimeUnit.SECONDS.toMillis(timeoutSeconds), id -> stream.close(1000, "timeout"));
+    }
+    listener.onOpen(stream, null);
+  }
+
+  private static void write(HttpServerResponse response, MockResponse answer) {
+    response.setStatusCode(answer.code());
+    answer
+        .getHeaders()
+        .toMultimap()
+        .forEach((name, values) -> response.headers().add(name, values));
+    byte[] body = answer.getBody() == null ? new byte[0] : answer.getBody().getBytes();
+    response.end(Buffer.buffer(body));
+  }
+
+  private static RecordedRequest recorded(HttpServerRequest request, Buffer body) {
+    return new RecordedRequest(
+        request.version().alpnName().toUpperCase(java.util.Locale.ROOT),
+        HttpMethod.fromVertx(request.method()),
+        request.uri(),
+        Headers.builder().addAll(request.headers()).build(),
+        new io.fabric8.mockwebserver.http.Buffer(body == null ? new byte[0] : body.getBytes()));
+  }
+
+  private static long parseLong(String value) {
+    try {
+      return value == null ? 0 : Long.parseLong(value);
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
+
+  private static <T> T await(Future<T> future) {
+    try {
+      return future.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    } catch (Exception e) {
+      throw new IllegalStateException("the sandbox API server failed to start or stop", e);
+    }
+  }
+
+  /** MockWebServer builds its Vert.x instance in its constructor and offers no way to reach it. */
+  private static Vertx vertxOf(MockWebServer server) {
+    try {
+      Field field = MockWebServer.class.getDeclaredField("vertx");
+      field.setAccessible(true);
+      return (Vertx) field.get(server);
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException(
+          "fabric8 MockWebServer has no Vert.x instance to serve on", e);
+    }
+  }
+}

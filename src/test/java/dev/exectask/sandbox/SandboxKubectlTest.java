@@ -1,0 +1,136 @@
+package dev.exectask.sandbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** kubectl, as a user runs it against the sandbox's kubeconfig. */
+class SandboxKubectlTest {
+
+  private static final String POD =
+      """
+      apiVersion: v1
+      kind: Pod
+      metadata:
+        name: web
+        labels: {app: web}
+      spec:
+        containers:
+        - name: main
+          image: busybox
+      """;
+
+  private static final String TASK =
+      """
+      apiVersion: exectask.dev/v1alpha1
+      kind: ExecTask
+      metadata:
+        name: hello
+      spec:
+        podName: web
+        command: [sh, -c, "echo hello"]
+      """;
+
+  private static Sandbox sandbox;
+  private static Path work;
+
+  record Run(int exitCode, String stdout, String stderr) {}
+
+  @BeforeAll
+  static void start() throws IOException {
+    assumeTrue(onPath("kubectl"), "kubectl is not on the PATH: the kubectl tests are skipped");
+    work = Files.createTempDirectory("sandbox-kubectl");
+    sandbox = Sandbox.start(work.resolve("sandbox"));
+  }
+
+  @AfterAll
+  static void stop() {
+    if (sandbox != null) {
+      sandbox.close();
+    }
+  }
+
+  @Test
+  void aUserCreatesInspectsExecsWaitsAndDeletes() throws Exception {
+    assertOk(kubectl(POD, "create", "-f", "-"));
+    assertOk(kubectl(TASK, "apply", "-f", "-"));
+
+    assertOk(kubectl(null, "wait", "--for=condition=Ready", "pod/web", "--timeout=30s"));
+    assertThat(kubectl(null, "get", "pods").stdout())
+        .containsPattern("NAME\\s+READY\\s+STATUS\\s+RESTARTS\\s+AGE")
+        .containsPattern("web\\s+1/1\\s+Running\\s+0");
+    assertThat(kubectl(null, "get", "et").stdout())
+        .containsPattern("NAME\\s+POD\\s+PHASE\\s+EXIT\\s+DURATION\\s+AGE")
+        .contains("hello");
+    assertThat(
+            kubectl(null, "get", "exectask", "hello", "-o", "jsonpath={.spec.command[2]}").stdout())
+        .isEqualTo("echo hello");
+    assertThat(kubectl(null, "describe", "pod", "web").stdout())
+        .contains("Name:", "web", "Containers:");
+    assertThat(kubectl(null, "describe", "et", "hello").stdout()).contains("Pod Name:", "web");
+
+    Run exec = kubectl(null, "exec", "web", "--", "sh", "-c", "echo out; echo err >&2; exit 3");
+    assertThat(exec.exitCode()).isEqualTo(3);
+    assertThat(exec.stdout()).isEqualTo("out\n");
+    assertThat(exec.stderr()).contains("err\n", "command terminated with exit code 3");
+    assertThat(kubectl("from stdin\n", "exec", "-i", "web", "--", "cat").stdout())
+        .isEqualTo("from stdin\n");
+    assertThat(kubectl(null, "exec", "web", "--", "no-such-command").stderr())
+        .contains("executable file not found in $PATH");
+
+    Run changed = kubectl(TASK.replace("echo hello", "echo changed"), "apply", "-f", "-");
+    assertThat(changed.exitCode()).isNotZero();
+    assertThat(changed.stderr()).contains("spec is immutable");
+
+    assertOk(kubectl(null, "delete", "et", "hello", "--wait=true", "--timeout=30s"));
+    assertOk(kubectl(null, "delete", "pod", "web", "--wait=true", "--timeout=30s"));
+    assertThat(kubectl(null, "get", "pod", "web").stderr()).contains("pods \"web\" not found");
+  }
+
+  private static void assertOk(Run run) {
+    assertThat(run.exitCode()).as("kubectl failed: %s", run.stderr()).isZero();
+  }
+
+  private static Run kubectl(String stdin, String... args) throws Exception {
+    List<String> command = new ArrayList<>(List.of("kubectl"));
+    command.addAll(List.of(args));
+    ProcessBuilder builder = new ProcessBuilder(command);
+    builder.environment().put("KUBECONFIG", sandbox.kubeconfig().toString());
+    builder.environment().put("KUBECACHEDIR", work.resolve("kube-cache").toString());
+    builder.environment().put("HOME", work.toString());
+    Process process = builder.start();
+    try (var in = process.getOutputStream()) {
+      if (stdin != null) {
+        in.write(stdin.getBytes(StandardCharsets.UTF_8));
+      }
+    }
+    var stdout = process.getInputStream().readAllBytes();
+    var stderr = process.getErrorStream().readAllBytes();
+    assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    return new Run(
+        process.exitValue(),
+        new String(stdout, StandardCharsets.UTF_8),
+        new String(stderr, StandardCharsets.UTF_8));
+  }
+
+  private static boolean onPath(String program) {
+    String path = System.getenv().getOrDefault("PATH", "");
+    for (String dir : path.split(File.pathSeparator)) {
+      if (Files.isExecutable(Path.of(dir, program))) {
+        return true;
+      }
+    }
+    return false;
+  }
+}

@@ -1,0 +1,40 @@
+package dev.exectask.testing;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import java.util.Map;
+
+/** Pods for sandbox tests: one container {@code main} whose init sleeps (the image is ignored). */
+public final class TestPods {
+
+  private TestPods() {}
+
+  public static Pod pod(String name) {
+    return pod(name, null, Map.of());
+  }
+
+  public static Pod pod(String name, String namespace, Map<String, String> labels) {
+    return new PodBuilder()
+        .withNewMetadata()
+        .withName(name)
+        .withNamespace(namespace)
+        .withLabels(labels.isEmpty() ? null : labels)
+        .endMetadata()
+        .withNewSpec()
+        .addNewContainer()
+        .withName("main")
+        .withImage("busybox")
+        .endContainer()
+        .endSpec()
+        .build();
+  }
+
+  /** True once the pod's Ready condition is True (a waitUntilCondition predicate). */
+  public static boolean isReady(Pod pod) {
+    return pod != null
+        && pod.getStatus() != null
+        && pod.getStatus().getConditions() != null
+        && pod.getStatus().getConditions().stream()
+            .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+  }
+}
