@@ -34,7 +34,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 @QuarkusTest
 @QuarkusTestResource(SandboxTestResource.class)
 @Tag("benchmark")
-class KillLatencyBenchmark {
+class KillLatencyBenchmarkTest {
 
   static final String TREE = "sleep 300 & sleep 300 & wait";
   static final int ABORTS = 100;
