@@ -38,6 +38,9 @@ import java.util.stream.Collectors;
 @ControllerConfiguration(name = "exectask", finalizerName = ExecTask.FINALIZER)
 public class ExecTaskReconciler implements Reconciler<ExecTask>, Cleaner<ExecTask> {
 
+  private static final org.jboss.logging.Logger LOG =
+      org.jboss.logging.Logger.getLogger(ExecTaskReconciler.class);
+
   private final Clock clock;
   private final TaskEventRecorder events;
   private final TaskExecutions executions;
@@ -147,6 +150,9 @@ public class ExecTaskReconciler implements Reconciler<ExecTask>, Cleaner<ExecTas
 
   private void act(ExecTask task, Action action, Context<ExecTask> context) {
     ResourceID id = ResourceID.fromResource(task);
+    if (!(action instanceof Action.None)) {
+      LOG.debugf("%s: %s", id, action);
+    }
     String uid = task.getMetadata().getUid();
     if (action instanceof Action.Start start) {
       executions.start(id, uid, start.target(), task.getSpec());
