@@ -10,9 +10,9 @@ import java.util.function.Consumer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
- * Leader election on a Lease, switched at run time by {@code exectask.leader-election.enabled}
- * (the extension's own switch is fixed at build time), so that two operator replicas (a rolling update, a second replica for
- * availability) never both start or kill the same task's processes.
+ * Leader election on a Lease, switched at run time by {@code exectask.leader-election.enabled} (the
+ * extension's own switch is fixed at build time), so that two operator replicas (a rolling update,
+ * a second replica for availability) never both start or kill the same task's processes.
  */
 @Singleton
 public class LeaderElection implements ConfigurationServiceCustomizer {

@@ -79,7 +79,8 @@ class KillLatencyBenchmarkTest {
       uids.addAll(tasks.values());
       for (Map.Entry<String, String> t : tasks.entrySet()) {
         Instant gone = lastProcessGone(t.getValue());
-        ExecTask task = client.resources(ExecTask.class).inNamespace(ns.name()).withName(t.getKey()).get();
+        ExecTask task =
+            client.resources(ExecTask.class).inNamespace(ns.name()).withName(t.getKey()).get();
         Instant due = Instant.parse(task.getStatus().getStartTime()).plusSeconds(3);
         deadline.add(Duration.between(due, gone));
       }
@@ -89,7 +90,8 @@ class KillLatencyBenchmarkTest {
         .until(
             () ->
                 client.resources(ExecTask.class).inNamespace(ns.name()).list().getItems().stream()
-                    .allMatch(t -> t.getStatus() != null && t.getStatus().getPhase() == Phase.TimedOut));
+                    .allMatch(
+                        t -> t.getStatus() != null && t.getStatus().getPhase() == Phase.TimedOut));
     long left = uids.stream().mapToLong(uid -> HostProcesses.alive(uid).size()).sum();
     System.out.printf(
         Locale.ROOT,
@@ -121,7 +123,8 @@ class KillLatencyBenchmarkTest {
       spec.setTimeoutSeconds(timeoutSeconds);
       spec.setTerminationGracePeriodSeconds(0L);
       task.setSpec(spec);
-      ExecTask created = client.resources(ExecTask.class).inNamespace(ns.name()).resource(task).create();
+      ExecTask created =
+          client.resources(ExecTask.class).inNamespace(ns.name()).resource(task).create();
       tasks.put(prefix + i, created.getMetadata().getUid());
     }
     await()

@@ -51,7 +51,11 @@ class ExecTaskLifecycleTest {
 
   // ---- helpers -------------------------------------------------------------------------------
 
-  Pod pod(String name, Map<String, String> annotations, Map<String, String> labels, String... containers) {
+  Pod pod(
+      String name,
+      Map<String, String> annotations,
+      Map<String, String> labels,
+      String... containers) {
     PodBuilder builder =
         new PodBuilder()
             .withNewMetadata()
@@ -63,7 +67,13 @@ class ExecTaskLifecycleTest {
             .withNewSpec()
             .endSpec();
     for (String c : containers.length == 0 ? new String[] {"main"} : containers) {
-      builder.editSpec().addNewContainer().withName(c).withImage("busybox").endContainer().endSpec();
+      builder
+          .editSpec()
+          .addNewContainer()
+          .withName(c)
+          .withImage("busybox")
+          .endContainer()
+          .endSpec();
     }
     client.pods().inNamespace(ns.name()).resource(builder.build()).create();
     await()
@@ -74,7 +84,8 @@ class ExecTaskLifecycleTest {
               return p != null
                   && p.getStatus() != null
                   && p.getStatus().getContainerStatuses() != null
-                  && p.getStatus().getContainerStatuses().size() == builder.buildSpec().getContainers().size()
+                  && p.getStatus().getContainerStatuses().size()
+                      == builder.buildSpec().getContainers().size()
                   && p.getStatus().getContainerStatuses().stream()
                       .allMatch(cs -> cs.getState() != null && cs.getState().getRunning() != null);
             });
@@ -204,8 +215,13 @@ class ExecTaskLifecycleTest {
     pod("p");
     List<String> args =
         List.of(
-            "a b", "\"quoted\" 'single'", "$(echo injected)", "x; echo no", "line1\nline2",
-            "ünïcödé ✓", "");
+            "a b",
+            "\"quoted\" 'single'",
+            "$(echo injected)",
+            "x; echo no",
+            "line1\nline2",
+            "ünïcödé ✓",
+            "");
     List<String> command = new ArrayList<>(List.of("printf", "[%s]"));
     command.addAll(args);
     task("argv", s -> s.setCommand(command));
@@ -243,14 +259,14 @@ class ExecTaskLifecycleTest {
     task(
         "big",
         s ->
-            s.setCommand(
-                List.of("sh", "-c", "head -c 20971520 /dev/zero | tr '\\0' a; echo END")));
+            s.setCommand(List.of("sh", "-c", "head -c 20971520 /dev/zero | tr '\\0' a; echo END")));
     ExecTaskStatus status = awaitPhase("big", Phase.Succeeded, Duration.ofSeconds(90));
     assertEquals(20971524L, status.getStdoutBytes());
     assertEquals(4096, status.getStdout().length());
     assertTrue(status.getStdout().endsWith("aaaEND\n"));
     long growth = usedHeapAfterGc() - heapBefore;
-    assertTrue(growth < 8L * 1024 * 1024, "heap grew by " + growth + " bytes after 20 MiB of output");
+    assertTrue(
+        growth < 8L * 1024 * 1024, "heap grew by " + growth + " bytes after 20 MiB of output");
   }
 
   static long usedHeapAfterGc() {
@@ -279,7 +295,8 @@ class ExecTaskLifecycleTest {
     if (expectedKilled > 0) {
       assertEquals(expectedKilled, status.getKilledProcesses());
     } else {
-      assertTrue(status.getKilledProcesses() >= 1, "killedProcesses " + status.getKilledProcesses());
+      assertTrue(
+          status.getKilledProcesses() >= 1, "killedProcesses " + status.getKilledProcesses());
     }
     assertNothingLeft(uid);
     await()
@@ -419,8 +436,7 @@ class ExecTaskLifecycleTest {
           s.setCommand(List.of("true"));
           s.setContainer("sidecar");
         });
-    assertEquals(
-        Reasons.CONTAINER_NOT_FOUND, awaitPhase("nocontainer", Phase.Failed).getReason());
+    assertEquals(Reasons.CONTAINER_NOT_FOUND, awaitPhase("nocontainer", Phase.Failed).getReason());
   }
 
   @Test

@@ -145,7 +145,9 @@ class OperatorRestartIT {
     String onceUid =
         create(
                 "once",
-                s -> s.setCommand(List.of("sh", "-c", "echo ran >> \"$1\"; sleep 4", "sh", runs.toString())))
+                s ->
+                    s.setCommand(
+                        List.of("sh", "-c", "echo ran >> \"$1\"; sleep 4", "sh", runs.toString())))
             .getMetadata()
             .getUid();
     for (String name : List.of("deadline", "exits", "once")) {
@@ -153,13 +155,18 @@ class OperatorRestartIT {
     }
     await()
         .atMost(Duration.ofSeconds(30))
-        .until(() -> !HostProcesses.alive(exitsUid).isEmpty() && !HostProcesses.alive(onceUid).isEmpty());
+        .until(
+            () ->
+                !HostProcesses.alive(exitsUid).isEmpty()
+                    && !HostProcesses.alive(onceUid).isEmpty());
 
     operator.destroyForcibly().waitFor();
     // While no operator runs, two commands end by themselves; the third runs on.
     await()
         .atMost(Duration.ofSeconds(30))
-        .until(() -> HostProcesses.alive(exitsUid).isEmpty() && HostProcesses.alive(onceUid).isEmpty());
+        .until(
+            () ->
+                HostProcesses.alive(exitsUid).isEmpty() && HostProcesses.alive(onceUid).isEmpty());
     assertFalse(HostProcesses.alive(deadlineUid).isEmpty());
 
     operator = startOperator("operator-2.log");
