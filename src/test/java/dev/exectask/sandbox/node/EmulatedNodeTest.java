@@ -517,9 +517,7 @@ class EmulatedNodeTest {
             .endSpec()
             .build());
 
-    await()
-        .atMost(TIMEOUT)
-        .until(() -> phase.equals(api.get(namespace, "job").getStatus().getPhase()));
+    await().atMost(TIMEOUT).until(() -> phase.equals(api.phase(namespace, "job")));
     Pod pod = api.get(namespace, "job");
     ContainerStatus container = pod.getStatus().getContainerStatuses().get(0);
     assertEquals(exitCode, container.getState().getTerminated().getExitCode());
@@ -546,9 +544,7 @@ class EmulatedNodeTest {
             .endSpec()
             .build());
 
-    await()
-        .atMost(TIMEOUT)
-        .until(() -> "Failed".equals(api.get("starterror", "job").getStatus().getPhase()));
+    await().atMost(TIMEOUT).until(() -> "Failed".equals(api.phase("starterror", "job")));
     var terminated = api.containerStatus("starterror", "job").getState().getTerminated();
     assertEquals(128, terminated.getExitCode());
     assertEquals("StartError", terminated.getReason());

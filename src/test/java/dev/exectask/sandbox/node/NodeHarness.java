@@ -71,6 +71,12 @@ final class NodeHarness implements AutoCloseable {
     return client.pods().inNamespace(namespace).withName(name).get();
   }
 
+  /** The pod's phase, or null before the node first wrote its status. */
+  String phase(String namespace, String name) {
+    Pod pod = get(namespace, name);
+    return pod == null || pod.getStatus() == null ? null : pod.getStatus().getPhase();
+  }
+
   ContainerStatus containerStatus(String namespace, String name) {
     return get(namespace, name).getStatus().getContainerStatuses().get(0);
   }
