@@ -195,12 +195,14 @@ public final class TaskDecider {
     ExecTarget target = targetOf(task);
     long grace = spec.effectiveTerminationGracePeriodSeconds();
     KillState kill = observed.kill();
-    if (kill instanceof KillState.Done done) {
-      return terminal(next, done.verdict(), done.report().signalled(), task, now);
-    }
+    // The container first: when it restarts or its pod goes, the command dies with it, and its
+    // exec may report that death (exit 137) before the pod's new status reaches the cache.
     Verdict gone = containerGone(next, observed.target());
     if (gone != null) {
       return terminal(next, gone, null, task, now);
+    }
+    if (kill instanceof KillState.Done done) {
+      return terminal(next, done.verdict(), done.report().signalled(), task, now);
     }
     if (kill instanceof KillState.InProgress) {
       return new Decision(next, Action.NONE, SAFETY_RECHECK.plusSeconds(grace));

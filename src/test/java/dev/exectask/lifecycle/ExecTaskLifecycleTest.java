@@ -400,6 +400,30 @@ class ExecTaskLifecycleTest {
   }
 
   @Test
+  void aContainerRestartWhileRunningFailsWithContainerRestarted() {
+    PodBuilder builder =
+        new PodBuilder()
+            .withNewMetadata()
+            .withName("p")
+            .withNamespace(ns.name())
+            .endMetadata()
+            .withNewSpec()
+            .addNewContainer()
+            .withName("main")
+            .withImage("busybox")
+            .withCommand("sh", "-c", "sleep 3")
+            .endContainer()
+            .endSpec();
+    client.pods().inNamespace(ns.name()).resource(builder.build()).create();
+    task("restarted", s -> s.setCommand(List.of("sleep", "300")));
+    String uid = awaitProcesses("restarted", 1);
+    ExecTaskStatus status = awaitPhase("restarted", Phase.Failed);
+    assertEquals(Reasons.CONTAINER_RESTARTED, status.getReason());
+    assertNull(status.getExitCode());
+    assertNothingLeft(uid);
+  }
+
+  @Test
   void aPodCreatedWithinTheStartTimeoutIsUsed() {
     task(
         "early",

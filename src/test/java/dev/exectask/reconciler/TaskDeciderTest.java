@@ -310,6 +310,19 @@ class TaskDeciderTest {
                   assertEquals(Reasons.CONTAINER_RESTARTED, d.status().getReason());
                 }),
             new Row(
+                "container restarted after its exec reported 137: ContainerRestarted, not the exit",
+                running(),
+                List.of(),
+                new Observation(
+                    new TargetState.Ready("web", "app", "sandbox://bbbb"),
+                    RUNNING,
+                    new KillState.Done(
+                        TaskDecider.exitVerdict(
+                            new CommandOutcome.Exited(137, OUT, ERR, STARTED.plusSeconds(1))),
+                        new KillReport(0, 0))),
+                STARTED.plusSeconds(2),
+                d -> assertEquals(Reasons.CONTAINER_RESTARTED, d.status().getReason())),
+            new Row(
                 "no shell in the container: Failed ShellNotFound",
                 running(),
                 List.of(),
