@@ -104,7 +104,9 @@ public final class Fabric8ContainerProcesses implements ContainerProcesses {
     OutputTail out = new OutputTail(SCRIPT_OUTPUT_BYTES);
     OutputTail err = new OutputTail(SCRIPT_OUTPUT_BYTES);
     return exec(target, InContainerScripts.killerCommand(taskUid, graceSeconds), null, out, err)
-        .orTimeout(graceSeconds + KILL_TIMEOUT_MARGIN_SECONDS, TimeUnit.SECONDS)
+        .orTimeout(
+            Math.min(graceSeconds, Long.MAX_VALUE / 2) + KILL_TIMEOUT_MARGIN_SECONDS,
+            TimeUnit.SECONDS)
         .thenApply(
             end -> {
               // The killer exits 1 when processes survive SIGKILL; its report says how many.

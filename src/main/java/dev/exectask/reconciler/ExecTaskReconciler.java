@@ -41,6 +41,8 @@ public class ExecTaskReconciler implements Reconciler<ExecTask>, Cleaner<ExecTas
   private static final org.jboss.logging.Logger LOG =
       org.jboss.logging.Logger.getLogger(ExecTaskReconciler.class);
 
+  private static final java.time.Duration MAX_REQUEUE = java.time.Duration.ofHours(1);
+
   private final Clock clock;
   private final TaskEventRecorder events;
   private final TaskExecutions executions;
@@ -114,7 +116,7 @@ public class ExecTaskReconciler implements Reconciler<ExecTask>, Cleaner<ExecTas
     }
     UpdateControl<ExecTask> control = UpdateControl.noUpdate();
     if (decision.requeueAfter() != null) {
-      control.rescheduleAfter(decision.requeueAfter().toMillis() + 1);
+      control.rescheduleAfter(capped(decision.requeueAfter()).toMillis() + 1);
     }
     return control;
   }
@@ -132,9 +134,17 @@ public class ExecTaskReconciler implements Reconciler<ExecTask>, Cleaner<ExecTas
     act(task, decision.action(), context);
     DeleteControl control = DeleteControl.noFinalizerRemoval();
     if (decision.requeueAfter() != null) {
-      control.rescheduleAfter(decision.requeueAfter().toMillis());
+      control.rescheduleAfter(capped(decision.requeueAfter()).toMillis());
     }
     return control;
+  }
+
+  /**
+   * Far deadlines are looked at again within the hour instead of scheduled in one go: the next pass
+   * recomputes them from the status, and a timer that long helps nobody.
+   */
+  private static java.time.Duration capped(java.time.Duration requeue) {
+    return requeue.compareTo(MAX_REQUEUE) > 0 ? MAX_REQUEUE : requeue;
   }
 
   private Observation observe(ExecTask task) {

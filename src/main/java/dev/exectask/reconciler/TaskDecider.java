@@ -75,13 +75,13 @@ public final class TaskDecider {
               : "Task deleted while running; killed " + processes(n) + " of its tree.");
     }
     if (kill instanceof KillState.InProgress) {
-      return new CleanupDecision(false, Action.NONE, SAFETY_RECHECK.plusSeconds(grace), null);
+      return new CleanupDecision(false, Action.NONE, Times.plus(SAFETY_RECHECK, grace), null);
     }
     if (kill instanceof KillState.Failed failed && now.isBefore(failed.retryAt())) {
       return new CleanupDecision(false, Action.NONE, Duration.between(now, failed.retryAt()), null);
     }
     return new CleanupDecision(
-        false, new Action.KillTree(target, grace, null), SAFETY_RECHECK.plusSeconds(grace), null);
+        false, new Action.KillTree(target, grace, null), Times.plus(SAFETY_RECHECK, grace), null);
   }
 
   private static Decision finished(ExecTask task, ExecTaskStatus current, Instant now) {
@@ -90,7 +90,7 @@ public final class TaskDecider {
     if (ttl == null || completed == null) {
       return new Decision(current, Action.NONE, null);
     }
-    Instant expiry = completed.plusSeconds(ttl);
+    Instant expiry = Times.plus(completed, ttl);
     if (!now.isBefore(expiry)) {
       return new Decision(current, new Action.Delete(), null);
     }
@@ -169,7 +169,7 @@ public final class TaskDecider {
       ExecTask task, ExecTaskStatus next, String reason, String message, Instant now) {
     long startTimeout = task.getSpec().effectiveStartTimeoutSeconds();
     Instant created = Times.parse(task.getMetadata().getCreationTimestamp());
-    Instant giveUp = (created == null ? now : created).plusSeconds(startTimeout);
+    Instant giveUp = Times.plus(created == null ? now : created, startTimeout);
     if (!now.isBefore(giveUp)) {
       return terminal(
           next,
@@ -205,7 +205,7 @@ public final class TaskDecider {
       return terminal(next, done.verdict(), done.report().signalled(), task, now);
     }
     if (kill instanceof KillState.InProgress) {
-      return new Decision(next, Action.NONE, SAFETY_RECHECK.plusSeconds(grace));
+      return new Decision(next, Action.NONE, Times.plus(SAFETY_RECHECK, grace));
     }
     if (kill instanceof KillState.Failed failed) {
       next.setMessage(
@@ -221,8 +221,7 @@ public final class TaskDecider {
     }
 
     Instant started = Times.parse(next.getStartTime());
-    Instant deadline =
-        (started == null ? now : started).plusSeconds(spec.effectiveTimeoutSeconds());
+    Instant deadline = Times.plus(started == null ? now : started, spec.effectiveTimeoutSeconds());
     CommandState command = observed.command();
     if (command instanceof CommandState.Finished finished) {
       CommandOutcome outcome = finished.outcome();

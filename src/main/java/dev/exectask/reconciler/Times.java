@@ -18,6 +18,24 @@ public final class Times {
     return DateTimeFormatter.ISO_INSTANT.format(instant.truncatedTo(ChronoUnit.MILLIS));
   }
 
+  /** {@code instant + seconds}, or {@link Instant#MAX} where that is past what time can hold. */
+  public static Instant plus(Instant instant, long seconds) {
+    try {
+      return instant.plusSeconds(seconds);
+    } catch (java.time.DateTimeException | ArithmeticException tooFar) {
+      return Instant.MAX;
+    }
+  }
+
+  /** {@code duration + seconds}, saturating instead of overflowing. */
+  public static Duration plus(Duration duration, long seconds) {
+    try {
+      return duration.plusSeconds(seconds);
+    } catch (ArithmeticException tooLong) {
+      return Duration.ofSeconds(Long.MAX_VALUE);
+    }
+  }
+
   public static Instant parse(String rfc3339) {
     return rfc3339 == null
         ? null

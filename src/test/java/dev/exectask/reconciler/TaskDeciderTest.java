@@ -517,6 +517,18 @@ class TaskDeciderTest {
   }
 
   @Test
+  void anAbsurdTimeoutNeitherOverflowsNorFires() {
+    ExecTask task = running();
+    task.getSpec().setTimeoutSeconds(Long.MAX_VALUE);
+    task.getSpec().setTerminationGracePeriodSeconds(Long.MAX_VALUE);
+    Decision d =
+        TaskDecider.decide(
+            task, List.of(), new Observation(READY, RUNNING, NO_KILL), STARTED.plusSeconds(5));
+    assertSame(Action.NONE, d.action());
+    assertTrue(d.requeueAfter().toDays() > 365);
+  }
+
+  @Test
   void backoffDoublesUpToAMinute() {
     assertEquals(Duration.ofSeconds(1), TaskDecider.backoff(1));
     assertEquals(Duration.ofSeconds(2), TaskDecider.backoff(2));

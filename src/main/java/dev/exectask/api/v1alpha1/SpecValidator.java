@@ -1,5 +1,6 @@
 package dev.exectask.api.v1alpha1;
 
+import dev.exectask.scripts.InContainerScripts;
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.LabelSelectorRequirement;
 import java.nio.charset.StandardCharsets;
@@ -25,7 +26,7 @@ public final class SpecValidator {
   public static final String DNS_LABEL_PATTERN = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
 
   /** Marks the task's processes so the whole tree can be found; a user value would break that. */
-  public static final String RESERVED_ENV_NAME = "EXECTASK_UID";
+  public static final String RESERVED_ENV_NAME = InContainerScripts.MARKER_ENV;
 
   static final int MAX_POD_NAME_LENGTH = 253;
   static final int MAX_CONTAINER_NAME_LENGTH = 63;
