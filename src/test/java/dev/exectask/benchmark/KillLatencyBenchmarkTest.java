@@ -9,7 +9,7 @@ import dev.exectask.api.v1alpha1.Phase;
 import dev.exectask.lifecycle.HostProcesses;
 import dev.exectask.testing.SandboxTestResource;
 import dev.exectask.testing.TestNamespace;
-import io.fabric8.kubernetes.api.model.PodBuilder;
+import dev.exectask.testing.TestPods;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -46,22 +46,7 @@ class KillLatencyBenchmarkTest {
 
   @Test
   void abortAndDeadlineLatency() {
-    client
-        .pods()
-        .inNamespace(ns.name())
-        .resource(
-            new PodBuilder()
-                .withNewMetadata()
-                .withName("p")
-                .endMetadata()
-                .withNewSpec()
-                .addNewContainer()
-                .withName("main")
-                .withImage("busybox")
-                .endContainer()
-                .endSpec()
-                .build())
-        .create();
+    client.pods().inNamespace(ns.name()).resource(TestPods.pod("p")).create();
     List<String> uids = new ArrayList<>();
     List<Duration> abort = new ArrayList<>();
     for (int batch = 0; batch < ABORTS / BATCH; batch++) {
