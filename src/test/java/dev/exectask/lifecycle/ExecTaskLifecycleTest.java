@@ -32,8 +32,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The ExecTask lifecycle against the sandbox: real processes in real PID namespaces. Tests check
@@ -376,6 +379,42 @@ class ExecTaskLifecycleTest {
                         e ->
                             "Killed".equals(e.getReason())
                                 && e.getMessage().contains("killed 3 processes")));
+  }
+
+  /** A process tree to abort, and whether its container's init leaves orphans as zombies. */
+  record Tree(String name, String command, boolean noReap) {
+    @Override
+    public String toString() {
+      return name;
+    }
+  }
+
+  static Stream<Tree> trees() {
+    return Stream.of(
+        new Tree("plain sleep", "exec sleep 300", false),
+        new Tree("three processes", "sleep 300 & sleep 300 & wait", false),
+        new Tree("SIGTERM ignored", "trap '' TERM; sleep 300 & wait; wait", false),
+        new Tree(
+            "left the group",
+            "setsid sleep 300 & nohup sleep 300 >/dev/null 2>&1 & sh -c 'sleep 300 &'; sleep 300",
+            false),
+        new Tree("non-reaping init", "sh -c 'sleep 300 &'; sleep 300", true));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("trees")
+  void deletingARunningTaskKillsEveryKindOfTree(Tree tree) {
+    pod("p", tree.noReap() ? Map.of("sandbox.exectask.dev/init", "no-reap") : Map.of(), Map.of());
+    task(
+        "abort",
+        s -> {
+          s.setCommand(List.of("sh", "-c", tree.command()));
+          s.setTerminationGracePeriodSeconds(1L);
+        });
+    String uid = awaitProcesses("abort", 1);
+    client.resources(ExecTask.class).inNamespace(ns.name()).withName("abort").delete();
+    await().atMost(SHORT).pollInterval(Duration.ofMillis(50)).until(() -> get("abort") == null);
+    assertNothingLeft(uid);
   }
 
   @Test
