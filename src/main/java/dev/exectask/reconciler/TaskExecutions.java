@@ -1,6 +1,8 @@
 package dev.exectask.reconciler;
 
 import dev.exectask.api.v1alpha1.ExecTaskSpec;
+import dev.exectask.exec.CapturedOutput;
+import dev.exectask.exec.CommandOutcome;
 import dev.exectask.exec.ContainerProcesses;
 import dev.exectask.exec.ExecTarget;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
@@ -58,10 +60,6 @@ final class TaskExecutions {
     }
   }
 
-  int inFlight() {
-    return byUid.size();
-  }
-
   /** Starts the command unless this process already started it: a command never runs twice. */
   void start(ResourceID id, String uid, ExecTarget target, ExecTaskSpec spec) {
     Entry entry = byUid.computeIfAbsent(uid, u -> new Entry());
@@ -79,10 +77,8 @@ final class TaskExecutions {
                   failure == null
                       ? new CommandState.Finished(outcome)
                       : new CommandState.Finished(
-                          new dev.exectask.exec.CommandOutcome.ConnectionLost(
-                              rootMessage(failure),
-                              dev.exectask.exec.CapturedOutput.NONE,
-                              dev.exectask.exec.CapturedOutput.NONE));
+                          new CommandOutcome.ConnectionLost(
+                              rootMessage(failure), CapturedOutput.NONE, CapturedOutput.NONE));
               update(id, uid, e -> e.command = next);
             });
   }
