@@ -5,6 +5,7 @@ import dev.exectask.api.v1alpha1.ExecTaskSpec;
 import dev.exectask.api.v1alpha1.ExecTaskStatus;
 import dev.exectask.api.v1alpha1.Phase;
 import dev.exectask.api.v1alpha1.Reasons;
+import dev.exectask.exec.CapturedOutput;
 import dev.exectask.exec.CommandOutcome;
 import dev.exectask.exec.ExecTarget;
 import dev.exectask.scripts.CommandObservation;
@@ -199,6 +200,8 @@ public final class TaskDecider {
     // exec may report that death (exit 137) before the pod's new status reaches the cache.
     Verdict gone = containerGone(next, observed.target());
     if (gone != null) {
+      // An exit status seen as the container went is the container's death, not the command's.
+      next.setExitCode(null);
       return terminal(next, gone, null, task, now);
     }
     if (kill instanceof KillState.Done done) {
@@ -226,12 +229,25 @@ public final class TaskDecider {
     if (command instanceof CommandState.Finished finished) {
       CommandOutcome outcome = finished.outcome();
       if (outcome instanceof CommandOutcome.Exited exited && !exited.at().isAfter(deadline)) {
-        return new Decision(next, new Action.KillTree(target, grace, exitVerdict(exited)), null);
+        // The exit code goes into the status before the cleanup kill: if the operator stops
+        // before the verdict, the next one still knows how the command ended.
+        Verdict verdict = exitVerdict(exited);
+        recordOutput(next, verdict);
+        next.setMessage(
+            "The command exited with code "
+                + exited.exitCode()
+                + "; making sure none of its processes is left.");
+        return new Decision(next, new Action.KillTree(target, grace, verdict), null);
       }
       if (outcome instanceof CommandOutcome.StartFailed failed) {
         return terminal(
             next, Verdict.of(Phase.Failed, failed.reason(), failed.message()), null, task, now);
       }
+    }
+    if (next.getExitCode() != null) {
+      // Recorded by an earlier pass, perhaps by an operator that stopped since: finish the kill.
+      Verdict recorded = exitVerdict(next.getExitCode(), null, null);
+      return new Decision(next, new Action.KillTree(target, grace, recorded), null);
     }
     if (!now.isBefore(deadline)) {
       next.setMessage(
@@ -296,23 +312,21 @@ public final class TaskDecider {
   }
 
   static Verdict exitVerdict(CommandOutcome.Exited exited) {
-    int code = exited.exitCode();
+    return exitVerdict(exited.exitCode(), exited.stdout(), exited.stderr());
+  }
+
+  private static Verdict exitVerdict(int code, CapturedOutput stdout, CapturedOutput stderr) {
     if (code == 0) {
       return new Verdict(
-          Phase.Succeeded,
-          Reasons.COMPLETED,
-          "The command exited with code 0.",
-          0,
-          exited.stdout(),
-          exited.stderr());
+          Phase.Succeeded, Reasons.COMPLETED, "The command exited with code 0.", 0, stdout, stderr);
     }
     return new Verdict(
         Phase.Failed,
         Reasons.NON_ZERO_EXIT_CODE,
         "The command exited with code " + code + signalNote(code) + ".",
         code,
-        exited.stdout(),
-        exited.stderr());
+        stdout,
+        stderr);
   }
 
   private static Verdict observedVerdict(CommandObservation observation) {
@@ -368,11 +382,8 @@ public final class TaskDecider {
     };
   }
 
-  private static Decision terminal(
-      ExecTaskStatus next, Verdict verdict, Integer killed, ExecTask task, Instant now) {
-    next.setPhase(verdict.phase());
-    next.setReason(verdict.reason());
-    next.setMessage(verdict.message());
+  /** Exit code and output tails, where the verdict has them; fields it lacks stay as they are. */
+  private static void recordOutput(ExecTaskStatus next, Verdict verdict) {
     if (verdict.exitCode() != null) {
       next.setExitCode(verdict.exitCode());
     }
@@ -384,6 +395,14 @@ public final class TaskDecider {
       next.setStderr(verdict.stderr().tail());
       next.setStderrBytes(verdict.stderr().totalBytes());
     }
+  }
+
+  private static Decision terminal(
+      ExecTaskStatus next, Verdict verdict, Integer killed, ExecTask task, Instant now) {
+    next.setPhase(verdict.phase());
+    next.setReason(verdict.reason());
+    next.setMessage(verdict.message());
+    recordOutput(next, verdict);
     if (killed != null) {
       next.setKilledProcesses(killed);
     }

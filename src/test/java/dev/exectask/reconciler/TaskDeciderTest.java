@@ -70,6 +70,11 @@ class TaskDeciderTest {
     return task;
   }
 
+  static ExecTask withRecordedExit(ExecTask task, int code) {
+    task.getStatus().setExitCode(code);
+    return task;
+  }
+
   record Row(
       String name,
       ExecTask task,
@@ -204,9 +209,22 @@ class TaskDeciderTest {
                 STARTED.plusSeconds(3),
                 d -> {
                   assertEquals(Phase.Running, d.status().getPhase());
+                  assertEquals(0, d.status().getExitCode(), "recorded before the kill");
+                  assertEquals("hello\n", d.status().getStdout());
                   Action.KillTree kill = assertInstanceOf(Action.KillTree.class, d.action());
                   assertEquals(Phase.Succeeded, kill.verdict().phase());
                   assertEquals(OUT, kill.verdict().stdout());
+                }),
+            new Row(
+                "restart after the exit code was recorded: finish the kill, keep the exit code",
+                withRecordedExit(running(), 5),
+                List.of(),
+                new Observation(READY, UNKNOWN, NO_KILL),
+                STARTED.plusSeconds(4),
+                d -> {
+                  Verdict v = assertInstanceOf(Action.KillTree.class, d.action()).verdict();
+                  assertEquals(Phase.Failed, v.phase());
+                  assertEquals(5, v.exitCode());
                 }),
             new Row(
                 "command exited after the deadline: TimedOut, not its exit code",
@@ -311,7 +329,7 @@ class TaskDeciderTest {
                 }),
             new Row(
                 "container restarted after its exec reported 137: ContainerRestarted, not the exit",
-                running(),
+                withRecordedExit(running(), 137),
                 List.of(),
                 new Observation(
                     new TargetState.Ready("web", "app", "sandbox://bbbb"),
@@ -321,7 +339,10 @@ class TaskDeciderTest {
                             new CommandOutcome.Exited(137, OUT, ERR, STARTED.plusSeconds(1))),
                         new KillReport(0, 0))),
                 STARTED.plusSeconds(2),
-                d -> assertEquals(Reasons.CONTAINER_RESTARTED, d.status().getReason())),
+                d -> {
+                  assertEquals(Reasons.CONTAINER_RESTARTED, d.status().getReason());
+                  assertNull(d.status().getExitCode(), "137 was the container's death");
+                }),
             new Row(
                 "no shell in the container: Failed ShellNotFound",
                 running(),
