@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.exectask.api.v1alpha1.ExecTask;
 import dev.exectask.api.v1alpha1.ExecTaskSpec;
 import dev.exectask.api.v1alpha1.Phase;
-import dev.exectask.lifecycle.HostProcesses;
+import dev.exectask.testing.HostProcess;
 import dev.exectask.testing.SandboxTestResource;
 import dev.exectask.testing.TestNamespace;
 import dev.exectask.testing.TestPods;
@@ -77,7 +77,7 @@ class KillLatencyBenchmarkTest {
                 client.resources(ExecTask.class).inNamespace(ns.name()).list().getItems().stream()
                     .allMatch(
                         t -> t.getStatus() != null && t.getStatus().getPhase() == Phase.TimedOut));
-    long left = uids.stream().mapToLong(uid -> HostProcesses.alive(uid).size()).sum();
+    long left = uids.stream().mapToLong(uid -> HostProcess.carryingMarker(uid).size()).sum();
     System.out.printf(
         Locale.ROOT,
         "%nBENCHMARK kill latency (sandbox, grace 0, 3-process tree)%n"
@@ -115,7 +115,10 @@ class KillLatencyBenchmarkTest {
     await()
         .atMost(Duration.ofSeconds(60))
         .pollInterval(Duration.ofMillis(20))
-        .until(() -> tasks.values().stream().allMatch(uid -> HostProcesses.alive(uid).size() == 3));
+        .until(
+            () ->
+                tasks.values().stream()
+                    .allMatch(uid -> HostProcess.carryingMarker(uid).size() == 3));
     return tasks;
   }
 
@@ -123,7 +126,7 @@ class KillLatencyBenchmarkTest {
     await()
         .atMost(Duration.ofSeconds(60))
         .pollInterval(Duration.ofMillis(2))
-        .until(() -> HostProcesses.alive(uid).isEmpty());
+        .until(() -> HostProcess.carryingMarker(uid).isEmpty());
     return Instant.now();
   }
 

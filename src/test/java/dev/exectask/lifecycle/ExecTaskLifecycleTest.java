@@ -13,6 +13,7 @@ import dev.exectask.api.v1alpha1.ExecTaskSpec;
 import dev.exectask.api.v1alpha1.ExecTaskStatus;
 import dev.exectask.api.v1alpha1.Phase;
 import dev.exectask.api.v1alpha1.Reasons;
+import dev.exectask.testing.HostProcess;
 import dev.exectask.testing.SandboxTestResource;
 import dev.exectask.testing.TestNamespace;
 import io.fabric8.kubernetes.api.model.Condition;
@@ -136,12 +137,13 @@ class ExecTaskLifecycleTest {
     await()
         .atMost(SHORT)
         .pollInterval(Duration.ofMillis(50))
-        .until(() -> HostProcesses.alive(uid).size() >= atLeast);
+        .until(() -> HostProcess.carryingMarker(uid).size() >= atLeast);
     return uid;
   }
 
   static void assertNothingLeft(String uid) {
-    assertEquals(List.of(), HostProcesses.alive(uid), "processes of the task alive on the host");
+    assertEquals(
+        List.of(), HostProcess.carryingMarker(uid), "processes of the task alive on the host");
   }
 
   List<Event> events(String name) {
@@ -344,7 +346,7 @@ class ExecTaskLifecycleTest {
     // Past the deadline, inside the grace period: SIGTERM was sent, and ignored.
     await().atMost(SHORT).until(() -> Instant.now().isAfter(deadline.plusMillis(2000)));
     assertEquals(Phase.Running, get("stubborn").getStatus().getPhase());
-    assertFalse(HostProcesses.alive(uid).isEmpty(), "died before the grace period ended");
+    assertFalse(HostProcess.carryingMarker(uid).isEmpty(), "died before the grace period ended");
     ExecTaskStatus status = awaitPhase("stubborn", Phase.TimedOut);
     Instant completed = Instant.parse(status.getCompletionTime());
     assertFalse(

@@ -11,8 +11,8 @@ import dev.exectask.api.v1alpha1.ExecTaskSpec;
 import dev.exectask.api.v1alpha1.ExecTaskStatus;
 import dev.exectask.api.v1alpha1.Phase;
 import dev.exectask.api.v1alpha1.Reasons;
-import dev.exectask.lifecycle.HostProcesses;
 import dev.exectask.sandbox.Sandbox;
+import dev.exectask.testing.HostProcess;
 import dev.exectask.testing.TestPods;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -142,8 +142,8 @@ class OperatorRestartIT {
         .atMost(Duration.ofSeconds(30))
         .until(
             () ->
-                !HostProcesses.alive(exitsUid).isEmpty()
-                    && !HostProcesses.alive(onceUid).isEmpty());
+                !HostProcess.carryingMarker(exitsUid).isEmpty()
+                    && !HostProcess.carryingMarker(onceUid).isEmpty());
 
     operator.destroyForcibly().waitFor();
     // While no operator runs, two commands end by themselves; the third runs on.
@@ -151,8 +151,9 @@ class OperatorRestartIT {
         .atMost(Duration.ofSeconds(30))
         .until(
             () ->
-                HostProcesses.alive(exitsUid).isEmpty() && HostProcesses.alive(onceUid).isEmpty());
-    assertFalse(HostProcesses.alive(deadlineUid).isEmpty());
+                HostProcess.carryingMarker(exitsUid).isEmpty()
+                    && HostProcess.carryingMarker(onceUid).isEmpty());
+    assertFalse(HostProcess.carryingMarker(deadlineUid).isEmpty());
 
     operator = startOperator("operator-2.log");
     ExecTaskStatus exits = awaitPhase("exits", Phase.Failed);
@@ -170,6 +171,6 @@ class OperatorRestartIT {
         !completed.isBefore(started.plusSeconds(12)),
         "timed out at " + completed + ", before startTime + timeoutSeconds");
     assertEquals(Reasons.DEADLINE_EXCEEDED, deadline.getReason());
-    assertEquals(List.of(), HostProcesses.alive(deadlineUid));
+    assertEquals(List.of(), HostProcess.carryingMarker(deadlineUid));
   }
 }

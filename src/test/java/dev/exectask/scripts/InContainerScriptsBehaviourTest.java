@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.exectask.testing.HostProcess;
 import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -17,7 +18,6 @@ import java.lang.annotation.ElementType;
 import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -310,13 +310,15 @@ class InContainerScriptsBehaviourTest {
       assertEquals(4, record.length, Arrays.toString(record));
       assertEquals(wrapper.process().pid(), Long.parseLong(record[0]));
       assertEquals(commandPid, Long.parseLong(record[1]));
-      assertEquals(Proc.of(commandPid).orElseThrow().startTime(), Long.parseLong(record[2]));
+      assertEquals(HostProcess.of(commandPid).orElseThrow().startTime(), Long.parseLong(record[2]));
       assertEquals(
-          Proc.of(wrapper.process().pid()).orElseThrow().startTime(), Long.parseLong(record[3]));
+          HostProcess.of(wrapper.process().pid()).orElseThrow().startTime(),
+          Long.parseLong(record[3]));
       assertEquals(
           "rwx------",
           PosixFilePermissions.toString(Files.getPosixFilePermissions(task.stateDir())));
-      assertEquals(commandPid, Proc.of(commandPid).orElseThrow().pgrp(), "own process group");
+      assertEquals(
+          commandPid, HostProcess.of(commandPid).orElseThrow().pgrp(), "own process group");
       assertEquals(KILLED_ONE, task.runKiller(5).stdout());
     }
   }
@@ -428,7 +430,7 @@ class InContainerScriptsBehaviourTest {
 
       assertEquals(KILLED_ONE, task.runKiller(10).stdout());
       assertEquals(List.of(), task.alive());
-      assertEquals(List.of(), Proc.inGroup(group), "the command's group is gone");
+      assertEquals(List.of(), HostProcess.inGroup(group), "the command's group is gone");
     }
 
     @EachShellAndFallback
@@ -833,14 +835,14 @@ class InContainerScriptsBehaviourTest {
      */
     List<Long> alive() {
       String marker = InContainerScripts.MARKER_ENV + "=" + uid;
-      return Proc.all().stream()
+      return HostProcess.all().stream()
           .filter(proc -> proc.environ().contains(marker) || proc.pgrp() == commandPid)
-          .map(Proc::pid)
+          .map(HostProcess::pid)
           .toList();
     }
 
     static boolean isStopped(long pid) {
-      return Proc.of(pid).map(proc -> proc.state().equals("T")).orElse(false);
+      return HostProcess.of(pid).map(proc -> proc.state().equals("T")).orElse(false);
     }
 
     /** Reaps what the test started and kills what is left of the task; returns what was left. */
@@ -859,50 +861,6 @@ class InContainerScriptsBehaviourTest {
         }
       }
       return leftovers;
-    }
-  }
-
-  /** A process as /proc shows it. */
-  record Proc(long pid, String state, long pgrp, long startTime, List<String> environ) {
-
-    static Optional<Proc> of(long pid) {
-      try {
-        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"), UTF_8);
-        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        if (fields[0].equals("Z") || fields[0].equals("X")) {
-          return Optional.empty();
-        }
-        List<String> environ;
-        try {
-          byte[] bytes = Files.readAllBytes(Path.of("/proc", Long.toString(pid), "environ"));
-          environ = List.of(new String(bytes, UTF_8).split("\0"));
-        } catch (IOException e) {
-          environ = List.of();
-        }
-        return Optional.of(
-            new Proc(
-                pid, fields[0], Long.parseLong(fields[2]), Long.parseLong(fields[19]), environ));
-      } catch (IOException | RuntimeException e) {
-        return Optional.empty();
-      }
-    }
-
-    static List<Proc> all() {
-      List<Proc> all = new ArrayList<>();
-      try (DirectoryStream<Path> dirs =
-          Files.newDirectoryStream(
-              Path.of("/proc"), path -> path.getFileName().toString().matches("\\d+"))) {
-        for (Path dir : dirs) {
-          of(Long.parseLong(dir.getFileName().toString())).ifPresent(all::add);
-        }
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-      return all;
-    }
-
-    static List<Long> inGroup(long pgrp) {
-      return all().stream().filter(proc -> proc.pgrp() == pgrp).map(Proc::pid).toList();
     }
   }
 }

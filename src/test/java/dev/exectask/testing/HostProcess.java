@@ -1,0 +1,82 @@
+package dev.exectask.testing;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import dev.exectask.scripts.InContainerScripts;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A live process of this machine as /proc shows it: the ground truth behind a task's status, since
+ * sandbox containers are PID namespaces on this host.
+ */
+public record HostProcess(long pid, String state, long pgrp, long startTime, List<String> environ) {
+
+  /**
+   * The process, unless it is gone or a zombie (a zombie is dead: only its exit status remains).
+   */
+  public static Optional<HostProcess> of(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"), UTF_8);
+      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      if (fields[0].equals("Z") || fields[0].equals("X")) {
+        return Optional.empty();
+      }
+      List<String> environ;
+      try {
+        byte[] bytes = Files.readAllBytes(Path.of("/proc", Long.toString(pid), "environ"));
+        environ = List.of(new String(bytes, UTF_8).split("\0"));
+      } catch (IOException e) {
+        environ = List.of();
+      }
+      return Optional.of(
+          new HostProcess(
+              pid, fields[0], Long.parseLong(fields[2]), Long.parseLong(fields[19]), environ));
+    } catch (IOException | RuntimeException gone) {
+      return Optional.empty();
+    }
+  }
+
+  /** Every live process of the host. */
+  public static List<HostProcess> all() {
+    List<HostProcess> all = new ArrayList<>();
+    try (DirectoryStream<Path> dirs =
+        Files.newDirectoryStream(
+            Path.of("/proc"), path -> path.getFileName().toString().matches("\\d+"))) {
+      for (Path dir : dirs) {
+        of(Long.parseLong(dir.getFileName().toString())).ifPresent(all::add);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return all;
+  }
+
+  /** Live processes whose environment carries the marker of the task with this UID. */
+  public static List<HostProcess> carryingMarker(String taskUid) {
+    String marker = InContainerScripts.MARKER_ENV + "=" + taskUid;
+    return all().stream().filter(p -> p.environ().contains(marker)).toList();
+  }
+
+  public static List<Long> inGroup(long pgrp) {
+    return all().stream().filter(p -> p.pgrp() == pgrp).map(HostProcess::pid).toList();
+  }
+
+  /** Short, for assertion messages: the environment is long and says little. */
+  @Override
+  public String toString() {
+    String command;
+    try {
+      command = Files.readString(Path.of("/proc", Long.toString(pid), "cmdline"), UTF_8);
+    } catch (IOException | RuntimeException gone) {
+      command = "?";
+    }
+    return pid + " " + state + " " + command.replace('\0', ' ').strip();
+  }
+}
