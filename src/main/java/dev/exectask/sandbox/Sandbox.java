@@ -3,10 +3,14 @@ package dev.exectask.sandbox;
 import dev.exectask.sandbox.node.EmulatedNode;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -14,9 +18,10 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * A one-process Kubernetes to develop and test against: the sandbox API server on 127.0.0.1 and an
- * emulated node that runs every pod as Linux PID namespaces of this machine, with a kubeconfig for
- * kubectl. {@link #close()} stops the node (no process left) and then the server.
+ * A one-process Kubernetes to develop and test against: the sandbox API server (HTTPS on 127.0.0.1)
+ * and an emulated node that runs every pod as Linux PID namespaces of this machine, with a
+ * kubeconfig for kubectl. One sandbox per directory: it holds {@code DIR/sandbox.lock} while it
+ * runs. {@link #close()} stops the node (no process left) and then the server.
  */
 public final class Sandbox implements AutoCloseable {
 
@@ -25,6 +30,7 @@ public final class Sandbox implements AutoCloseable {
   private final KubernetesClient client;
   private final EmulatedNode node;
   private final Path kubeconfig;
+  private final FileLock lock;
   private boolean closed;
 
   private Sandbox(
@@ -32,32 +38,42 @@ public final class Sandbox implements AutoCloseable {
       SandboxApiServer apiServer,
       KubernetesClient client,
       EmulatedNode node,
-      Path kubeconfig) {
+      Path kubeconfig,
+      FileLock lock) {
     this.directory = directory;
     this.apiServer = apiServer;
     this.client = client;
     this.node = node;
     this.kubeconfig = kubeconfig;
+    this.lock = lock;
   }
 
   /**
    * Starts the API server and the node, and writes {@code directory/kubeconfig}.
    *
-   * @throws IllegalStateException when this machine cannot run the node (not Linux, no util-linux)
+   * @throws IllegalStateException when this machine cannot run the node (not Linux, no util-linux),
+   *     or another sandbox runs in this directory
    */
   public static Sandbox start(Path directory) throws IOException {
     Path dir = directory.toAbsolutePath();
     Files.createDirectories(dir);
+    FileLock lock = lock(dir);
     AtomicReference<EmulatedNode> running = new AtomicReference<>();
-    SandboxApiServer apiServer =
-        SandboxApiServer.start(
-            (namespace, pod, container, argv) -> {
-              EmulatedNode node = running.get();
-              if (node == null) {
-                throw new IllegalStateException("the node is not running");
-              }
-              return node.exec(namespace, pod, container, argv);
-            });
+    SandboxApiServer apiServer;
+    try {
+      apiServer =
+          SandboxApiServer.start(
+              (namespace, pod, container, argv) -> {
+                EmulatedNode node = running.get();
+                if (node == null) {
+                  throw new IllegalStateException("the node is not running");
+                }
+                return node.exec(namespace, pod, container, argv);
+              });
+    } catch (RuntimeException e) {
+      release(lock);
+      throw e;
+    }
     KubernetesClient client = null;
     EmulatedNode node = null;
     try {
@@ -65,8 +81,10 @@ public final class Sandbox implements AutoCloseable {
       node = new EmulatedNode(client, dir.resolve("node"));
       running.set(node);
       node.start();
-      Path kubeconfig = writeKubeconfig(dir.resolve("kubeconfig"), apiServer.url());
-      return new Sandbox(dir, apiServer, client, node, kubeconfig);
+      Path kubeconfig =
+          writeKubeconfig(
+              dir.resolve("kubeconfig"), apiServer.url(), apiServer.certificates().authorityData());
+      return new Sandbox(dir, apiServer, client, node, kubeconfig, lock);
     } catch (IOException | RuntimeException e) {
       if (node != null) {
         node.close();
@@ -75,11 +93,12 @@ public final class Sandbox implements AutoCloseable {
         client.close();
       }
       apiServer.close();
+      release(lock);
       throw e;
     }
   }
 
-  /** {@code http://127.0.0.1:PORT}. */
+  /** {@code https://127.0.0.1:PORT}. */
   public String url() {
     return apiServer.url();
   }
@@ -88,7 +107,10 @@ public final class Sandbox implements AutoCloseable {
     return directory;
   }
 
-  /** The kubeconfig kubectl uses: context {@code sandbox}, namespace {@code default}. */
+  /**
+   * The kubeconfig kubectl uses: context {@code sandbox}, namespace {@code default}, the CA to
+   * verify the server with and a bearer token.
+   */
   public Path kubeconfig() {
     return kubeconfig;
   }
@@ -108,14 +130,21 @@ public final class Sandbox implements AutoCloseable {
     return node.hostPids(namespace, podName, container);
   }
 
+  /** The CA that signed the API server's certificate, as fabric8's {@code caCertData}. */
+  public String caCertData() {
+    return apiServer.certificates().authorityData();
+  }
+
   /**
    * The fabric8 client system properties that point a client (the operator's) at this sandbox, and
-   * at nothing else: no kubeconfig, no service account.
+   * at nothing else: no kubeconfig, no service account. The client verifies the server's
+   * certificate against the sandbox's CA, as against a cluster's.
    */
   public Map<String, String> clientProperties() {
     Map<String, String> properties = new LinkedHashMap<>();
     properties.put("kubernetes.master", url());
-    properties.put("kubernetes.trust.certificates", "true");
+    properties.put("kubernetes.certs.ca.data", caCertData());
+    properties.put("kubernetes.oauthtoken", SandboxApiServer.TOKEN);
     properties.put("kubernetes.auth.tryKubeConfig", "false");
     properties.put("kubernetes.auth.tryServiceAccount", "false");
     properties.put("kubernetes.namespace", "default");
@@ -136,12 +165,46 @@ public final class Sandbox implements AutoCloseable {
       try {
         client.close();
       } finally {
-        apiServer.close();
+        try {
+          apiServer.close();
+        } finally {
+          release(lock);
+        }
       }
     }
   }
 
-  private static Path writeKubeconfig(Path file, String url) throws IOException {
+  private static FileLock lock(Path dir) throws IOException {
+    Path file = dir.resolve("sandbox.lock");
+    FileChannel channel =
+        FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    FileLock lock;
+    try {
+      lock = channel.tryLock();
+    } catch (OverlappingFileLockException e) {
+      lock = null;
+    }
+    if (lock == null) {
+      channel.close();
+      throw new IllegalStateException(
+          "another sandbox is running in "
+              + dir
+              + " (it holds "
+              + file.getFileName()
+              + "); stop it, or give this one another --sandbox-dir");
+    }
+    return lock;
+  }
+
+  private static void release(FileLock lock) {
+    try {
+      lock.channel().close();
+    } catch (IOException ignored) {
+      // The lock goes with the process anyway.
+    }
+  }
+
+  private static Path writeKubeconfig(Path file, String url, String caData) throws IOException {
     String yaml =
         String.join(
             "\n",
@@ -151,6 +214,7 @@ public final class Sandbox implements AutoCloseable {
             "- name: sandbox",
             "  cluster:",
             "    server: " + url,
+            "    certificate-authority-data: " + caData,
             "users:",
             "- name: sandbox",
             "  user:",

@@ -1,5 +1,6 @@
 package dev.exectask.sandbox;
 
+import dev.exectask.sandbox.tls.SandboxCertificates;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.Config;
@@ -9,17 +10,21 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.mockwebserver.Context;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.PemKeyCertOptions;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Clock;
 import java.util.HashMap;
 import java.util.List;
 
 /**
  * The sandbox's Kubernetes API: fabric8's {@link KubernetesMockServer} in CRUD mode on 127.0.0.1,
- * with the ExecTask CRD and the usual namespaces in place. Exec requests go to the given backend.
+ * over HTTPS with a CA made at start, with the ExecTask CRD and the usual namespaces in place. Exec
+ * requests go to the given backend.
  */
 public final class SandboxApiServer implements AutoCloseable {
 
@@ -30,25 +35,33 @@ public final class SandboxApiServer implements AutoCloseable {
   static final String TOKEN = "sandbox";
 
   private final KubernetesMockServer mockServer;
+  private final SandboxCertificates certificates;
   private final String url;
 
-  private SandboxApiServer(KubernetesMockServer mockServer) {
+  private SandboxApiServer(KubernetesMockServer mockServer, SandboxCertificates certificates) {
     this.mockServer = mockServer;
-    this.url = "http://" + mockServer.getHostName() + ":" + mockServer.getPort();
+    this.certificates = certificates;
+    this.url = "https://" + mockServer.getHostName() + ":" + mockServer.getPort();
   }
 
   /** Starts the server on a free port of 127.0.0.1 and registers the ExecTask CRD. */
   public static SandboxApiServer start(ExecBackend execBackend) {
+    SandboxCertificates certificates = SandboxCertificates.generate();
+    PemKeyCertOptions tls =
+        new PemKeyCertOptions()
+            .setCertValue(Buffer.buffer(certificates.serverChainPem()))
+            .setKeyValue(Buffer.buffer(certificates.serverKeyPem()));
     SandboxDispatcher dispatcher = new SandboxDispatcher(Clock.systemUTC());
+    // useHttps stays false: SandboxHttpServer serves TLS itself, with the sandbox's own CA.
     KubernetesMockServer mockServer =
         new KubernetesMockServer(
             new Context(Serialization.jsonMapper()),
-            new SandboxHttpServer(execBackend),
+            new SandboxHttpServer(execBackend, tls),
             new HashMap<>(),
             dispatcher,
             false);
-    mockServer.start(InetAddress.getLoopbackAddress(), 0);
-    SandboxApiServer server = new SandboxApiServer(mockServer);
+    mockServer.start(loopback(), 0);
+    SandboxApiServer server = new SandboxApiServer(mockServer, certificates);
     try (KubernetesClient client = server.newClient()) {
       for (String namespace : List.of("default", "kube-system", "kube-public")) {
         client
@@ -65,7 +78,7 @@ public final class SandboxApiServer implements AutoCloseable {
     return server;
   }
 
-  /** {@code http://127.0.0.1:PORT}. */
+  /** {@code https://127.0.0.1:PORT}. */
   public String url() {
     return url;
   }
@@ -74,14 +87,22 @@ public final class SandboxApiServer implements AutoCloseable {
     return mockServer.getPort();
   }
 
-  /** The client configuration of a user of the sandbox: its URL, namespace {@code default}. */
+  /** The certificates the server presents, with the CA that clients trust. */
+  public SandboxCertificates certificates() {
+    return certificates;
+  }
+
+  /**
+   * The client configuration of a user of the sandbox: its URL, its CA (verified, as on a cluster),
+   * namespace {@code default}.
+   */
   public Config clientConfig() {
     return new ConfigBuilder(Config.empty())
         .withMasterUrl(url)
+        .withCaCertData(certificates.authorityData())
         .withNamespace("default")
         .withOauthToken(TOKEN)
         .withHttp2Disable(true)
-        .withTrustCerts(true)
         .build();
   }
 
@@ -93,6 +114,15 @@ public final class SandboxApiServer implements AutoCloseable {
   @Override
   public void close() {
     mockServer.destroy();
+  }
+
+  /** 127.0.0.1, the address the server certificate names, even where the JVM prefers IPv6. */
+  private static InetAddress loopback() {
+    try {
+      return InetAddress.getByAddress(SandboxCertificates.DNS_NAME, new byte[] {127, 0, 0, 1});
+    } catch (UnknownHostException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   private static CustomResourceDefinition execTaskCrd() {

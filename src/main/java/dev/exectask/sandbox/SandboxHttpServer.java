@@ -18,6 +18,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.net.PemKeyCertOptions;
 import java.lang.reflect.Field;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -49,15 +50,18 @@ final class SandboxHttpServer extends MockWebServer {
 
   private final Vertx vertx;
   private final ExecBackend execBackend;
+  private final PemKeyCertOptions tls;
   private final ExecutorService threads;
   private SandboxDispatcher dispatcher;
   private HttpServer server;
   private String host = "127.0.0.1";
   private volatile int port;
 
-  SandboxHttpServer(ExecBackend execBackend) {
+  /** Serves HTTPS with the given certificate chain and key (PEM), as an API server does. */
+  SandboxHttpServer(ExecBackend execBackend, PemKeyCertOptions tls) {
     this.vertx = vertxOf(this);
     this.execBackend = execBackend;
+    this.tls = tls;
     AtomicInteger count = new AtomicInteger();
     this.threads =
         Executors.newCachedThreadPool(
@@ -85,6 +89,11 @@ final class SandboxHttpServer extends MockWebServer {
             .setHost(host)
             .setPort(requestedPort)
             .setHttp2ClearTextEnabled(false)
+            // HTTPS over HTTP/1.1 only (no ALPN): clients that offer h2 (kubectl) settle on
+            // HTTP/1.1, which websocket exec needs anyway.
+            .setSsl(true)
+            .setKeyCertOptions(tls)
+            .setUseAlpn(false)
             .setWebSocketSubProtocols(List.of(ExecSession.V5_PROTOCOL, ExecSession.V4_PROTOCOL))
             .setMaxWebSocketMessageSize(MAX_WEBSOCKET_MESSAGE)
             // An exec's argv travels in the query: scripts make URLs far longer than Vert.x's

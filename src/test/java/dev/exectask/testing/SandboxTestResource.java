@@ -37,7 +37,7 @@ public class SandboxTestResource implements QuarkusTestResourceLifecycleManager 
       // The fabric8 client the operator builds reads system properties, not Quarkus config.
       properties.forEach(System::setProperty);
       properties.put("quarkus.kubernetes-client.api-server-url", started.url());
-      properties.put("quarkus.kubernetes-client.trust-certs", "true");
+      properties.put("quarkus.kubernetes-client.ca-cert-data", started.caCertData());
       properties.put("quarkus.kubernetes-client.namespace", "default");
       return properties;
     } catch (IOException e) {
