@@ -24,7 +24,7 @@ class SandboxModeTest {
     assertThat(SandboxMode.Options.parse("--sandbox", "--sandbox-dir", "/tmp/a").directory())
         .isEqualTo(Path.of("/tmp/a"));
     assertThat(SandboxMode.Options.parse("--sandbox-dir=/tmp/b", "--sandbox", "--demo"))
-        .isEqualTo(new SandboxMode.Options(Path.of("/tmp/b"), true, false));
+        .isEqualTo(new SandboxMode.Options(Path.of("/tmp/b"), true, true, false));
   }
 
   @Test
