@@ -1,13 +1,18 @@
 package dev.exectask.sandbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.exectask.testing.TestPods;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.dsl.ExecWatch;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,11 +23,15 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLHandshakeException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** Exec through the whole sandbox: API server, protocol and the emulated node's containers. */
+/**
+ * Exec through the whole sandbox: API server (HTTPS, its own CA), protocol and the emulated node's
+ * containers.
+ */
 class SandboxTest {
 
   private static Sandbox sandbox;
@@ -108,6 +117,73 @@ class SandboxTest {
     System.out.printf(
         "exec round trip of `true` over 100 runs: median %.1f ms, p90 %.1f ms, max %.1f ms%n",
         micros.get(50) / 1000.0, micros.get(90) / 1000.0, micros.get(99) / 1000.0);
+  }
+
+  @Test
+  void theApiIsHttpsVerifiedWithTheCaTheKubeconfigCarries() throws Exception {
+    String kubeconfig = Files.readString(sandbox.kubeconfig());
+    assertThat(kubeconfig)
+        .contains("server: https://127.0.0.1:" + URI.create(sandbox.url()).getPort())
+        .contains("certificate-authority-data: " + sandbox.caCertData())
+        .contains("token: sandbox")
+        .doesNotContain("insecure-skip-tls-verify");
+    assertThat(sandbox.clientProperties())
+        .containsEntry("kubernetes.certs.ca.data", sandbox.caCertData())
+        .doesNotContainKey("kubernetes.trust.certificates");
+
+    Config fromKubeconfig = Config.fromKubeconfig(kubeconfig);
+    assertThat(fromKubeconfig.isTrustCerts()).isFalse();
+    try (KubernetesClient user = new KubernetesClientBuilder().withConfig(fromKubeconfig).build()) {
+      assertThat(user.pods().withName("box").get()).isNotNull();
+    }
+    // Without the sandbox's CA, the JDK's trust store does not know the server's certificate.
+    Config withoutCa =
+        new ConfigBuilder(Config.empty())
+            .withMasterUrl(sandbox.url())
+            .withNamespace("default")
+            .withRequestRetryBackoffLimit(0)
+            .build();
+    try (KubernetesClient stranger = new KubernetesClientBuilder().withConfig(withoutCa).build()) {
+      assertThatThrownBy(() -> stranger.pods().withName("box").get())
+          .satisfies(
+              e -> assertThat(causes(e)).hasAtLeastOneElementOfType(SSLHandshakeException.class));
+    }
+  }
+
+  @Test
+  void aSecondSandboxRunsBesideButNotInTheSameDirectory() throws Exception {
+    String kubeconfigBefore = Files.readString(sandbox.kubeconfig());
+
+    assertThatThrownBy(() -> Sandbox.start(sandbox.directory()))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage(
+            "another sandbox is running in "
+                + sandbox.directory()
+                + " (it holds sandbox.lock); stop it, or give this one another --sandbox-dir");
+    assertThat(Files.readString(sandbox.kubeconfig())).isEqualTo(kubeconfigBefore);
+    assertThat(client.pods().withName("box").get()).isNotNull();
+
+    try (Sandbox beside = Sandbox.start(Files.createTempDirectory("sandbox-beside"))) {
+      assertThat(beside.url()).isNotEqualTo(sandbox.url());
+      beside.client().resource(TestPods.pod("box")).create();
+      beside
+          .client()
+          .pods()
+          .withName("box")
+          .waitUntilCondition(TestPods::isReady, 30, TimeUnit.SECONDS);
+      assertThat(beside.hostPids("default", "box", "main"))
+          .isNotEmpty()
+          .doesNotContainAnyElementsOf(sandbox.hostPids("default", "box", "main"));
+    }
+    assertThat(client.pods().withName("box").get()).isNotNull();
+  }
+
+  private static List<Throwable> causes(Throwable failure) {
+    List<Throwable> chain = new ArrayList<>();
+    for (Throwable t = failure; t != null && !chain.contains(t); t = t.getCause()) {
+      chain.add(t);
+    }
+    return chain;
   }
 
   /** The command names (/proc/PID/comm) of host processes. */
