@@ -329,7 +329,9 @@ class SandboxApiTest {
     client.resource(task).updateStatus();
 
     HttpResponse<String> response =
-        HttpClient.newHttpClient()
+        HttpClient.newBuilder()
+            .sslContext(server.certificates().clientContext())
+            .build()
             .send(
                 HttpRequest.newBuilder(
                         URI.create(
