@@ -125,6 +125,37 @@ class SandboxModeIT {
   }
 
   @Test
+  void twoOperatorReplicasOnTheLeaseOneLeadsAndTheOtherTakesOver() throws Exception {
+    Path dir = Files.createTempDirectory("sandbox-replicas");
+    Launched sandbox = launch(null, "--sandbox", "--no-operator", "--sandbox-dir", dir);
+    sandbox.awaitLine(exportLine(dir));
+    List<Launched> replicas =
+        List.of(
+            launch(dir.resolve("kubeconfig"), "-Dquarkus.http.port=0"),
+            launch(dir.resolve("kubeconfig"), "-Dquarkus.http.port=0"));
+    try (KubernetesClient client = clientOf(dir)) {
+      client.resource(TestPods.pod("box")).create();
+      client.pods().withName("box").waitUntilCondition(TestPods::isReady, 30, TimeUnit.SECONDS);
+      client.resource(task("first", "box", "echo first")).create();
+      await().atMost(START_TIMEOUT).until(() -> phase(client, "first") == Phase.Succeeded);
+      List<Launched> leaders = replicas.stream().filter(SandboxModeIT::leads).toList();
+      assertThat(leaders).as("replicas that reconcile").hasSize(1);
+      Launched leader = leaders.get(0);
+      Launched standby = replicas.get(replicas.indexOf(leader) == 0 ? 1 : 0);
+
+      leader.process().destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+      client.resource(task("second", "box", "echo second")).create();
+
+      // The Lease outlives its holder by its duration: the standby waits that long, then leads.
+      await()
+          .atMost(Duration.ofSeconds(90))
+          .until(() -> phase(client, "second") == Phase.Succeeded);
+      assertThat(leads(standby)).isTrue();
+      assertThat(standby.process().isAlive()).isTrue();
+    }
+  }
+
+  @Test
   void twoSandboxesRunSideBySideEachWithItsOperatorOnAFreeLoopbackPort() throws Exception {
     Path first = Files.createTempDirectory("sandbox-first");
     Path second = Files.createTempDirectory("sandbox-second");
@@ -237,6 +268,12 @@ class SandboxModeIT {
     Launched started = new Launched(process, lines);
     launched.add(started);
     return started;
+  }
+
+  /** JOSDK starts the controller's event processing only in the replica that holds the Lease. */
+  private static boolean leads(Launched operator) {
+    return operator.lines().stream()
+        .anyMatch(l -> l.contains("Started event processing for controller"));
   }
 
   private static String exportLine(Path dir) {
