@@ -49,6 +49,7 @@ public class ExecTaskReconciler implements Reconciler<ExecTask>, Cleaner<ExecTas
   private final SimpleInboundEventSource<ExecTask> execEvents =
       new SimpleInboundEventSource<>("exec-completions");
   private volatile InformerEventSource<Pod, ExecTask> pods;
+  @jakarta.inject.Inject NamespaceOptIn namespaceOptIn;
 
   public ExecTaskReconciler(
       KubernetesClient client,
@@ -103,7 +104,11 @@ public class ExecTaskReconciler implements Reconciler<ExecTask>, Cleaner<ExecTas
     String uid = task.getMetadata().getUid();
     Observation observed = observe(task);
     Decision decision =
-        TaskDecider.decide(task, SpecValidator.validate(task.getSpec()), observed, now);
+        TaskDecider.decide(
+            task,
+            namespaceOptIn.problems(task, SpecValidator.validate(task.getSpec())),
+            observed,
+            now);
     ExecTaskStatus before = task.getStatus();
     ExecTaskStatus after = decision.status();
     if (!Objects.equals(before, after)) {
