@@ -50,6 +50,7 @@ public class ExecTaskReconciler implements Reconciler<ExecTask>, Cleaner<ExecTas
       new SimpleInboundEventSource<>("exec-completions");
   private volatile InformerEventSource<Pod, ExecTask> pods;
   @jakarta.inject.Inject NamespaceOptIn namespaceOptIn;
+  @jakarta.inject.Inject dev.exectask.metrics.TaskMetrics metrics;
 
   public ExecTaskReconciler(
       KubernetesClient client,
@@ -64,6 +65,7 @@ public class ExecTaskReconciler implements Reconciler<ExecTask>, Cleaner<ExecTas
   @Override
   public List<EventSource<?, ExecTask>> prepareEventSources(EventSourceContext<ExecTask> context) {
     IndexerResourceCache<ExecTask> tasks = context.getPrimaryCache();
+    metrics.watch(tasks);
     pods =
         new InformerEventSource<>(
             InformerEventSourceConfiguration.from(Pod.class, ExecTask.class)
@@ -114,6 +116,7 @@ public class ExecTaskReconciler implements Reconciler<ExecTask>, Cleaner<ExecTas
     if (!Objects.equals(before, after)) {
       context.resourceOperations().serverSideApplyPrimaryStatus(statusPatch(task, after));
       recordTransition(task, before, after);
+      metrics.transition(before, after);
     }
     act(task, decision.action(), context);
     if (after.getPhase() != null && after.getPhase().isTerminal()) {
