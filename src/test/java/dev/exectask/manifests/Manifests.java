@@ -160,6 +160,9 @@ public final class Manifests {
   public static List<HasMetadata> kustomize(Path directory)
       throws IOException, InterruptedException {
     assumeTrue(onPath("kubectl"), "kubectl is not on PATH, so deploy/ cannot be rendered here");
+    assumeTrue(
+        kustomizeMajorVersion() >= 4,
+        "kubectl's built-in kustomize is older than v4 (no `patches` with targets)");
     Process kubectl =
         new ProcessBuilder("kubectl", "kustomize", directory.toString())
             .redirectError(ProcessBuilder.Redirect.INHERIT)
@@ -168,6 +171,23 @@ public final class Manifests {
     assertEquals(true, kubectl.waitFor(1, TimeUnit.MINUTES), "kubectl kustomize did not finish");
     assertEquals(0, kubectl.exitValue(), "kubectl kustomize " + directory + " failed");
     return parseDocuments(rendered);
+  }
+
+  /** The major version of kubectl's built-in kustomize; 0 where kubectl does not say. */
+  @SuppressWarnings("unchecked")
+  static int kustomizeMajorVersion() throws IOException, InterruptedException {
+    Process kubectl =
+        new ProcessBuilder("kubectl", "version", "--client", "-o", "json")
+            .redirectError(ProcessBuilder.Redirect.DISCARD)
+            .start();
+    String json = new String(kubectl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!kubectl.waitFor(1, TimeUnit.MINUTES) || kubectl.exitValue() != 0) {
+      return 0;
+    }
+    Object version = SERIALIZATION.unmarshal(json, Map.class).get("kustomizeVersion");
+    java.util.regex.Matcher major =
+        Pattern.compile("^v?(\\d+)").matcher(version == null ? "" : version.toString());
+    return major.find() ? Integer.parseInt(major.group(1)) : 0;
   }
 
   static boolean onPath(String program) {
