@@ -2,6 +2,7 @@ package dev.exectask.config;
 
 import dev.exectask.exec.ContainerProcesses;
 import dev.exectask.exec.Fabric8ContainerProcesses;
+import dev.exectask.metrics.TaskMetrics;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
@@ -42,7 +43,8 @@ public class OperatorBeans {
       KubernetesClient client,
       @Background ExecutorService background,
       Clock clock,
-      @ConfigProperty(name = "exectask.output-tail-bytes", defaultValue = "4096") int tailBytes) {
-    return new Fabric8ContainerProcesses(client, background, clock, tailBytes);
+      @ConfigProperty(name = "exectask.output-tail-bytes", defaultValue = "4096") int tailBytes,
+      TaskMetrics metrics) {
+    return metrics.meter(new Fabric8ContainerProcesses(client, background, clock, tailBytes));
   }
 }

@@ -49,6 +49,8 @@ public class ExecTaskReconciler implements Reconciler<ExecTask>, Cleaner<ExecTas
   private final SimpleInboundEventSource<ExecTask> execEvents =
       new SimpleInboundEventSource<>("exec-completions");
   private volatile InformerEventSource<Pod, ExecTask> pods;
+  @jakarta.inject.Inject NamespaceOptIn namespaceOptIn;
+  @jakarta.inject.Inject dev.exectask.metrics.TaskMetrics metrics;
 
   public ExecTaskReconciler(
       KubernetesClient client,
@@ -63,6 +65,7 @@ public class ExecTaskReconciler implements Reconciler<ExecTask>, Cleaner<ExecTas
   @Override
   public List<EventSource<?, ExecTask>> prepareEventSources(EventSourceContext<ExecTask> context) {
     IndexerResourceCache<ExecTask> tasks = context.getPrimaryCache();
+    metrics.watch(tasks);
     pods =
         new InformerEventSource<>(
             InformerEventSourceConfiguration.from(Pod.class, ExecTask.class)
@@ -103,12 +106,17 @@ public class ExecTaskReconciler implements Reconciler<ExecTask>, Cleaner<ExecTas
     String uid = task.getMetadata().getUid();
     Observation observed = observe(task);
     Decision decision =
-        TaskDecider.decide(task, SpecValidator.validate(task.getSpec()), observed, now);
+        TaskDecider.decide(
+            task,
+            namespaceOptIn.problems(task, SpecValidator.validate(task.getSpec())),
+            observed,
+            now);
     ExecTaskStatus before = task.getStatus();
     ExecTaskStatus after = decision.status();
     if (!Objects.equals(before, after)) {
       context.resourceOperations().serverSideApplyPrimaryStatus(statusPatch(task, after));
       recordTransition(task, before, after);
+      metrics.transition(before, after);
     }
     act(task, decision.action(), context);
     if (after.getPhase() != null && after.getPhase().isTerminal()) {

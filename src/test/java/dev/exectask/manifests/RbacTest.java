@@ -90,6 +90,68 @@ class RbacTest {
   }
 
   @Test
+  void theOptInCheckReadsNamespacesOneAtATime() {
+    ClusterRole role = Manifests.find(installed, ClusterRole.class, "exectask-operator-namespaces");
+    assertEquals(Set.of("core namespaces get"), permissions(role.getRules()));
+  }
+
+  /** Which permissions the operator's service account holds where, in each install. */
+  @Test
+  void theNamespacedInstallHoldsTheOperatorsPermissionsOnlyInWatchedNamespaces() {
+    List<HasMetadata> namespaced = Manifests.render(Manifests.NAMESPACED);
+    ClusterRole operatorRole = Manifests.find(namespaced, ClusterRole.class, "exectask-operator");
+    Map<String, Set<String>> granted = new TreeMap<>();
+    for (HasMetadata object : namespaced) {
+      if (object instanceof ClusterRoleBinding binding
+          && binding.getSubjects().stream().anyMatch(RbacTest::isOperator)) {
+        granted.put("cluster-wide", Set.of(binding.getRoleRef().getName()));
+      } else if (object instanceof RoleBinding binding
+          && binding.getSubjects().stream().anyMatch(RbacTest::isOperator)) {
+        granted
+            .computeIfAbsent(binding.getMetadata().getNamespace(), n -> new TreeSet<>())
+            .add(binding.getRoleRef().getKind() + " " + binding.getRoleRef().getName());
+      }
+    }
+    assertEquals(
+        Map.of(
+            NAMESPACE,
+            Set.of("Role exectask-operator-leader-election"),
+            "team-a",
+            Set.of("ClusterRole exectask-operator"),
+            "team-b",
+            Set.of("ClusterRole exectask-operator")),
+        granted);
+    assertEquals(
+        permissions(Manifests.find(installed, ClusterRole.class, "exectask-operator").getRules()),
+        permissions(operatorRole.getRules()),
+        "the same rules as cluster-wide, granted per namespace");
+  }
+
+  @Test
+  void noRuleOfTheNamespacedInstallUsesAWildcard() {
+    List<String> offending = new ArrayList<>();
+    for (HasMetadata object : Manifests.render(Manifests.NAMESPACED)) {
+      List<PolicyRule> rules =
+          object instanceof ClusterRole c
+              ? c.getRules()
+              : object instanceof Role r ? r.getRules() : List.of();
+      for (PolicyRule rule : rules) {
+        Stream.of(rule.getApiGroups(), rule.getResources(), rule.getVerbs())
+            .flatMap(List::stream)
+            .filter(value -> value.contains("*"))
+            .forEach(offending::add);
+      }
+    }
+    assertEquals(List.of(), offending);
+  }
+
+  private static boolean isOperator(Subject subject) {
+    return "ServiceAccount".equals(subject.getKind())
+        && SERVICE_ACCOUNT.equals(subject.getName())
+        && NAMESPACE.equals(subject.getNamespace());
+  }
+
+  @Test
   void operatorRolesAreBoundToItsServiceAccount() {
     Subject operator =
         new SubjectBuilder()
