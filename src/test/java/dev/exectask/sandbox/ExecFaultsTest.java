@@ -359,6 +359,12 @@ class ExecFaultsTest {
     assertThat(open.ending().get(10, TimeUnit.SECONDS).withoutExitStatus()).isTrue();
     await().atMost(Duration.ofSeconds(10)).until(() -> "False".equals(condition("lost", "Ready")));
     assertThat(condition("lost", "ContainersReady")).isEqualTo("True");
+    assertThat(client.v1().events().list().getItems())
+        .anyMatch(
+            e ->
+                e.getInvolvedObject().getName().equals("lost")
+                    && e.getReason().equals("NodeNotReady")
+                    && e.getType().equals("Warning"));
 
     long start = System.nanoTime();
     Ending refused;

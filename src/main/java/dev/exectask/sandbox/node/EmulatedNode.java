@@ -1,5 +1,6 @@
 package dev.exectask.sandbox.node;
 
+import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodStatus;
@@ -103,13 +104,14 @@ import org.jboss.logging.Logger;
  *       10.0.0.1:10250: i/o timeout}, as kube-apiserver answers for an unreachable kubelet; open
  *       exec connections are cut (processes run on). The node writes what the node lifecycle
  *       controller writes ({@code MarkPodsNotReady}): the last status with {@code Ready} False,
- *       ContainersReady and the container statuses unchanged, and nothing more until it is back.
- *       Deleting the pod leaves it Terminating (deletionTimestamp set, the finalizer {@value
- *       #UNREACHABLE_NODE_FINALIZER} standing for the kubelet), its containers running. Removing
- *       the annotation brings the node back: it reports the truth again and finishes a pending
- *       deletion (SIGKILL, then a grace-period-0 delete). A forced delete ({@code --grace-period=0
- *       --force}) removes the pod at once and, unlike a real lost machine where they would live on,
- *       kills its containers so nothing is left on this host.
+ *       ContainersReady and the container statuses unchanged, and a Warning Event {@code
+ *       NodeNotReady}; then nothing more until it is back. Deleting the pod leaves it Terminating
+ *       (deletionTimestamp set, the finalizer {@value #UNREACHABLE_NODE_FINALIZER} standing for the
+ *       kubelet), its containers running. Removing the annotation brings the node back: it reports
+ *       the truth again and finishes a pending deletion (SIGKILL, then a grace-period-0 delete). A
+ *       forced delete ({@code --grace-period=0 --force}) removes the pod at once and, unlike a real
+ *       lost machine where they would live on, kills its containers so nothing is left on this
+ *       host.
  * </ul>
  *
  * <p>Not emulated: init containers, probes (a running container is ready), resources and volumes.
@@ -357,6 +359,9 @@ public final class EmulatedNode implements AutoCloseable {
     if (lost != runtime.nodeLost) {
       runtime.nodeLost = lost;
       LOG.debugf("Pod %s: node %s", runtime.key(), lost ? "lost" : "back");
+      if (lost && runtime.lastStatus != null) {
+        recordNodeNotReady(runtime);
+      }
       requestStatusWrite(runtime);
     }
     if (deleting && !runtime.deleting) {
@@ -404,6 +409,44 @@ public final class EmulatedNode implements AutoCloseable {
     pod.removed = true;
     pods.remove(pod.key(), pod);
     killContainers(pod);
+  }
+
+  /** The Warning Event the node lifecycle controller records on each pod it marks not ready. */
+  private void recordNodeNotReady(PodRuntime pod) {
+    String now = clock.instant().toString();
+    try {
+      client
+          .v1()
+          .events()
+          .inNamespace(pod.namespace)
+          .resource(
+              new EventBuilder()
+                  .withNewMetadata()
+                  .withNamespace(pod.namespace)
+                  .withName(pod.name + "." + randomHex().substring(0, 16))
+                  .endMetadata()
+                  .withNewInvolvedObject()
+                  .withApiVersion("v1")
+                  .withKind("Pod")
+                  .withNamespace(pod.namespace)
+                  .withName(pod.name)
+                  .withUid(pod.uid)
+                  .endInvolvedObject()
+                  .withType("Warning")
+                  .withReason("NodeNotReady")
+                  .withMessage("Node is not ready")
+                  .withNewSource()
+                  .withComponent("node-controller")
+                  .endSource()
+                  .withReportingComponent("node-controller")
+                  .withFirstTimestamp(now)
+                  .withLastTimestamp(now)
+                  .withCount(1)
+                  .build())
+          .create();
+    } catch (KubernetesClientException e) {
+      LOG.debugf(e, "Recording NodeNotReady for pod %s failed", pod.key());
+    }
   }
 
   /**
