@@ -214,6 +214,17 @@ final class SandboxHttpServer extends MockWebServer {
       write(request.response(), SandboxDispatcher.json(e.error.code(), e.error.body()));
       return;
     }
+    if (checked.nodeLost() && request.getHeader("Upgrade") != null) {
+      // The API server dials the kubelet before it upgrades the client, and times out, whatever
+      // the protocol: kubectl's fallback to SPDY meets the same error.
+      vertx.setTimer(
+          LOST_NODE_DIAL_MILLIS,
+          id ->
+              write(
+                  request.response(),
+                  SandboxDispatcher.json(500, ExecStatus.unreachableKubelet())));
+      return;
+    }
     if (!upgrade) {
       ApiStatus.Error error =
           ApiStatus.badRequest(
@@ -223,16 +234,6 @@ final class SandboxHttpServer extends MockWebServer {
                   + ExecSession.V4_PROTOCOL
                   + ")");
       write(request.response(), SandboxDispatcher.json(error.code(), error.body()));
-      return;
-    }
-    if (checked.nodeLost()) {
-      // The API server dials the kubelet before it upgrades the client, and times out.
-      vertx.setTimer(
-          LOST_NODE_DIAL_MILLIS,
-          id ->
-              write(
-                  request.response(),
-                  SandboxDispatcher.json(500, ExecStatus.unreachableKubelet())));
       return;
     }
     HttpConnection connection = request.connection();

@@ -276,6 +276,18 @@ class ExecFaultsTest {
     assertThat(later.ending().get(10, TimeUnit.SECONDS).exitStatus().getStatus())
         .isEqualTo("Success");
     assertThat(later.out().toString()).isEqualTo("later\n");
+
+    // Only a new value cuts: the same value written again leaves a later exec alone.
+    Exec kept = exec("drop", false, "sh", "-c", "echo kept; exec sleep 300");
+    await().atMost(Duration.ofSeconds(10)).until(() -> kept.out().toString().contains("kept"));
+    annotate("drop", "unrelated", "write");
+    annotate("drop", EmulatedNode.DROP_EXEC_ANNOTATION, "1");
+    await()
+        .during(Duration.ofSeconds(1))
+        .atMost(Duration.ofSeconds(3))
+        .until(() -> !kept.ending().isDone() && openExecs("drop") == 1);
+    annotate("drop", EmulatedNode.DROP_EXEC_ANNOTATION, "2");
+    assertThat(kept.ending().get(10, TimeUnit.SECONDS).withoutExitStatus()).isTrue();
   }
 
   @Test
