@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import dev.exectask.sandbox.node.EmulatedNode;
 import io.fabric8.mockwebserver.dsl.HttpMethod;
 import io.fabric8.mockwebserver.http.Buffer;
 import io.fabric8.mockwebserver.http.Dispatcher;
@@ -511,7 +510,10 @@ final class SandboxDispatcher extends Dispatcher {
       ResourcePath target,
       ResourceType type,
       Map<String, List<String>> query) {
-    long gracePeriod = gracePeriodSeconds(request, query);
+    long gracePeriod =
+        LostNodeDeletion.gracePeriodSeconds(
+            first(query, "gracePeriodSeconds"),
+            request.getBody() == null ? null : request.getBody().getBytes());
     synchronized (writes) {
       if (target.isCollection()) {
         JsonNode list = body(store.handleGet(target.collectionPath()));
@@ -556,62 +558,18 @@ final class SandboxDispatcher extends Dispatcher {
     }
   }
 
-  /**
-   * A pod whose node is lost ({@code sandbox.exectask.dev/node: lost}) is only marked for deletion:
-   * in a cluster its kubelet would finish the deletion and cannot be reached. A finalizer standing
-   * for that kubelet keeps the object; a delete with grace period 0 (the node once back, or {@code
-   * --force}) removes the finalizer, and with it the pod. Returns whether the deletion was handled.
-   */
+  /** Whether a pod on a lost node stays Terminating instead (see {@link LostNodeDeletion}). */
   private boolean heldOnLostNode(
       ResourcePath path, ResourceType type, JsonNode object, long gracePeriod) {
     if (!type.group().isEmpty() || !type.kind().equals("Pod")) {
       return false;
     }
-    JsonNode metadata = object.path("metadata");
-    List<String> finalizers = new ArrayList<>();
-    metadata.path("finalizers").forEach(f -> finalizers.add(f.asText()));
-    boolean held = finalizers.contains(EmulatedNode.UNREACHABLE_NODE_FINALIZER);
-    boolean lost =
-        EmulatedNode.NODE_LOST.equals(
-            metadata.path("annotations").path(EmulatedNode.NODE_ANNOTATION).asText(null));
-    if (gracePeriod == 0 ? !held : !held && !lost) {
-      return false;
+    Optional<LostNodeDeletion.Held> held =
+        LostNodeDeletion.onDelete(object, gracePeriod, clock.instant());
+    if (held.orElse(null) instanceof LostNodeDeletion.Write write) {
+      stored(path, type, store.handleUpdate(request(HttpMethod.PUT, path.path(), write.pod())));
     }
-    ObjectNode written = object.deepCopy();
-    ArrayNode kept = written.with("metadata").putArray("finalizers");
-    finalizers.stream()
-        .filter(f -> !f.equals(EmulatedNode.UNREACHABLE_NODE_FINALIZER))
-        .forEach(kept::add);
-    if (gracePeriod != 0) {
-      if (held) {
-        return true;
-      }
-      kept.add(EmulatedNode.UNREACHABLE_NODE_FINALIZER);
-      written
-          .with("metadata")
-          .put(
-              "deletionTimestamp",
-              clock.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
-    }
-    stored(path, type, store.handleUpdate(request(HttpMethod.PUT, path.path(), written)));
-    return true;
-  }
-
-  /** DeleteOptions.gracePeriodSeconds, from the query or the body; -1 when not given. */
-  private static long gracePeriodSeconds(RecordedRequest request, Map<String, List<String>> query) {
-    String fromQuery = first(query, "gracePeriodSeconds");
-    try {
-      if (fromQuery != null) {
-        return Long.parseLong(fromQuery);
-      }
-      byte[] body = request.getBody() == null ? new byte[0] : request.getBody().getBytes();
-      if (body.length == 0) {
-        return -1;
-      }
-      return JSON.readTree(body).path("gracePeriodSeconds").asLong(-1);
-    } catch (IOException | NumberFormatException e) {
-      return -1;
-    }
+    return held.isPresent();
   }
 
   /** Deleting a namespace deletes what it holds (objects with finalizers are only marked). */
