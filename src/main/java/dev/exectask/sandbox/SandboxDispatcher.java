@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.BiConsumer;
 import java.util.function.UnaryOperator;
 
 /**
@@ -59,10 +60,16 @@ final class SandboxDispatcher extends Dispatcher {
           });
 
   private volatile List<ResourceType> types;
+  private volatile BiConsumer<JsonNode, JsonNode> podWrites = (before, after) -> {};
   private volatile String serverAddress = "127.0.0.1";
 
   SandboxDispatcher(Clock clock) {
     this.clock = clock;
+  }
+
+  /** Told of every write of a pod (not its status), with the pod before and after it. */
+  void onPodWrite(BiConsumer<JsonNode, JsonNode> listener) {
+    this.podWrites = listener;
   }
 
   /** The host:port that {@code /api} announces. */
@@ -134,7 +141,7 @@ final class SandboxDispatcher extends Dispatcher {
       case POST -> create(target, type, body(request));
       case PUT -> update(target, type, body(request));
       case PATCH -> patch(request, target, type, query);
-      case DELETE -> delete(target, type, query);
+      case DELETE -> delete(request, target, type, query);
       default -> throw new ApiException(ApiStatus.methodNotAllowed());
     };
   }
@@ -340,9 +347,14 @@ final class SandboxDispatcher extends Dispatcher {
       if (!target.isStatus()) {
         checkTransitionRules(target, type, current, object);
       }
-      return finalState(
-          stored(target, type, store.handleUpdate(request(HttpMethod.PUT, target.path(), object))),
-          object);
+      return podWritten(
+          target,
+          type,
+          current,
+          finalState(
+              stored(
+                  target, type, store.handleUpdate(request(HttpMethod.PUT, target.path(), object))),
+              object));
     }
   }
 
@@ -384,18 +396,24 @@ final class SandboxDispatcher extends Dispatcher {
         checkTransitionRules(target, type, current, updated);
       }
       JsonNode jsonPatch = JsonDiff.asJson(current, updated);
-      return finalState(
-          stored(
-              target,
-              type,
-              store.handlePatch(
-                  new RecordedRequest(
-                      "HTTP/1.1",
-                      HttpMethod.PATCH,
-                      target.path(),
-                      Headers.builder().add("Content-Type", "application/json-patch+json").build(),
-                      new Buffer(jsonPatch.toString().getBytes(StandardCharsets.UTF_8))))),
-          updated);
+      return podWritten(
+          target,
+          type,
+          current,
+          finalState(
+              stored(
+                  target,
+                  type,
+                  store.handlePatch(
+                      new RecordedRequest(
+                          "HTTP/1.1",
+                          HttpMethod.PATCH,
+                          target.path(),
+                          Headers.builder()
+                              .add("Content-Type", "application/json-patch+json")
+                              .build(),
+                          new Buffer(jsonPatch.toString().getBytes(StandardCharsets.UTF_8))))),
+              updated));
     }
   }
 
@@ -422,6 +440,17 @@ final class SandboxDispatcher extends Dispatcher {
         + Objects.requireNonNullElse(target.subresource(), "")
         + "/"
         + fieldManager;
+  }
+
+  private MockResponse podWritten(
+      ResourcePath target, ResourceType type, JsonNode before, MockResponse response) {
+    if (type.group().isEmpty()
+        && type.kind().equals("Pod")
+        && !target.isStatus()
+        && response.code() == 200) {
+      podWrites.accept(before, body(response));
+    }
+    return response;
   }
 
   /** Answers a write of the store, with the API server's wording of its failures. */
@@ -477,7 +506,14 @@ final class SandboxDispatcher extends Dispatcher {
   }
 
   private MockResponse delete(
-      ResourcePath target, ResourceType type, Map<String, List<String>> query) {
+      RecordedRequest request,
+      ResourcePath target,
+      ResourceType type,
+      Map<String, List<String>> query) {
+    long gracePeriod =
+        LostNodeDeletion.gracePeriodSeconds(
+            first(query, "gracePeriodSeconds"),
+            request.getBody() == null ? null : request.getBody().getBytes());
     synchronized (writes) {
       if (target.isCollection()) {
         JsonNode list = body(store.handleGet(target.collectionPath()));
@@ -492,7 +528,9 @@ final class SandboxDispatcher extends Dispatcher {
                   target.plural(),
                   name,
                   null);
-          store.handleDelete(one.objectPath());
+          if (!heldOnLostNode(one, type, item, gracePeriod)) {
+            store.handleDelete(one.objectPath());
+          }
           deleted.add(item);
         }
         ObjectNode result = JSON.createObjectNode();
@@ -505,6 +543,10 @@ final class SandboxDispatcher extends Dispatcher {
       if (type.kind().equals("Namespace") && type.group().isEmpty()) {
         deleteContents(target.name());
       }
+      Optional<JsonNode> pod = find(target);
+      if (pod.isPresent() && heldOnLostNode(target, type, pod.get(), gracePeriod)) {
+        return json(200, find(target).orElse(pod.get()).toString());
+      }
       MockResponse response = store.handleDelete(target.objectPath());
       if (response.code() == 404) {
         throw new ApiException(ApiStatus.notFound(target));
@@ -514,6 +556,20 @@ final class SandboxDispatcher extends Dispatcher {
       }
       return json(200, find(target).map(JsonNode::toString).orElse(bodyText(response)));
     }
+  }
+
+  /** Whether a pod on a lost node stays Terminating instead (see {@link LostNodeDeletion}). */
+  private boolean heldOnLostNode(
+      ResourcePath path, ResourceType type, JsonNode object, long gracePeriod) {
+    if (!type.group().isEmpty() || !type.kind().equals("Pod")) {
+      return false;
+    }
+    Optional<LostNodeDeletion.Held> held =
+        LostNodeDeletion.onDelete(object, gracePeriod, clock.instant());
+    if (held.orElse(null) instanceof LostNodeDeletion.Write write) {
+      stored(path, type, store.handleUpdate(request(HttpMethod.PUT, path.path(), write.pod())));
+    }
+    return held.isPresent();
   }
 
   /** Deleting a namespace deletes what it holds (objects with finalizers are only marked). */
@@ -594,7 +650,13 @@ final class SandboxDispatcher extends Dispatcher {
       throw new ApiException(
           ApiStatus.badRequest("you must specify at least 1 of stdin, stdout, stderr"));
     }
-    return exec.withContainer(container);
+    Map<String, String> annotations = new LinkedHashMap<>();
+    object
+        .path("metadata")
+        .path("annotations")
+        .fields()
+        .forEachRemaining(a -> annotations.put(a.getKey(), a.getValue().asText()));
+    return exec.withPod(container, annotations);
   }
 
   private boolean namespaceExists(String namespace) {
