@@ -171,6 +171,8 @@ final class SandboxDispatcher extends Dispatcher {
               .setResponseCode(200)
               .setHeader("Content-Type", "application/octet-stream")
               .setBody(new byte[0]));
+    } else if (path.equals("/openapi/v3") || path.startsWith("/openapi/v3/")) {
+      document = Discovery.openApiV3(all, path);
     } else if (path.startsWith("/openapi/")) {
       throw noSuchResource();
     } else {
