@@ -133,7 +133,8 @@ final class CelRules {
     try {
       result = compiled.program().eval(variables);
     } catch (CelEvaluationException e) {
-      errors.add(FieldError.invalid(field, type, ruleText(rule) + ": " + e.getMessage()));
+      errors.add(
+          FieldError.invalid(field, type, e.getMessage() + " evaluating rule: " + ruleText(rule)));
       return;
     }
     if (Boolean.TRUE.equals(result)) {
@@ -166,12 +167,14 @@ final class CelRules {
         }
       }
     }
-    String message = rule.path("message").asText("");
-    return message.isEmpty() ? ruleText(rule) : message;
+    String message = rule.path("message").asText("").trim();
+    return message.isEmpty() ? "failed rule: " + ruleText(rule) : message;
   }
 
+  /** The API server's {@code ruleErrorString}: the rule's message, else the rule itself. */
   private static String ruleText(JsonNode rule) {
-    return "failed rule: " + rule.path("rule").asText().trim();
+    String message = rule.path("message").asText("").trim();
+    return message.isEmpty() ? rule.path("rule").asText().trim() : message;
   }
 
   private static Compiled compile(String expression) {
