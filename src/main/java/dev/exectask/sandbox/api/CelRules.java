@@ -78,22 +78,14 @@ final class CelRules {
     if (value.isObject()) {
       JsonNode properties = schema.path("properties");
       JsonNode additional = schema.get("additionalProperties");
-      value
-          .fields()
-          .forEachRemaining(
-              field -> {
-                JsonNode childSchema = properties.get(field.getKey());
-                if (childSchema == null && additional != null && additional.isObject()) {
-                  childSchema = additional;
-                }
-                JsonNode oldChild = old == null ? null : old.get(field.getKey());
-                validate(
-                    childSchema,
-                    field.getValue(),
-                    oldChild,
-                    Paths.child(path, field.getKey()),
-                    errors);
-              });
+      for (String name : Paths.fieldsInSchemaOrder(schema, value)) {
+        JsonNode childSchema = properties.get(name);
+        if (childSchema == null && additional != null && additional.isObject()) {
+          childSchema = additional;
+        }
+        JsonNode oldChild = old == null ? null : old.get(name);
+        validate(childSchema, value.get(name), oldChild, Paths.child(path, name), errors);
+      }
     } else if (value.isArray()) {
       // Items have an old value only in lists of type map, matched by key; not modelled here,
       // so transition rules on items are skipped as on a create.

@@ -251,16 +251,13 @@ final class SchemaValidation {
     }
     JsonNode properties = schema.path("properties");
     JsonNode additional = schema.get("additionalProperties");
-    value
-        .fields()
-        .forEachRemaining(
-            field -> {
-              JsonNode childSchema = properties.get(field.getKey());
-              if (childSchema == null && additional != null && additional.isObject()) {
-                childSchema = additional;
-              }
-              validate(childSchema, field.getValue(), Paths.child(path, field.getKey()), errors);
-            });
+    for (String name : Paths.fieldsInSchemaOrder(schema, value)) {
+      JsonNode childSchema = properties.get(name);
+      if (childSchema == null && additional != null && additional.isObject()) {
+        childSchema = additional;
+      }
+      validate(childSchema, value.get(name), Paths.child(path, name), errors);
+    }
     int size = value.size();
     if (schema.has("maxProperties") && size > schema.get("maxProperties").asLong()) {
       errors.add(
