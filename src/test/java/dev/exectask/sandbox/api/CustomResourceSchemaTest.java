@@ -161,6 +161,29 @@ class CustomResourceSchemaTest {
         .isEqualTo("ExecTask.exectask.dev \"x\" is invalid: " + message);
   }
 
+  static List<Arguments> examples() throws IOException {
+    List<Arguments> tasks = new java.util.ArrayList<>();
+    try (var files = java.nio.file.Files.list(Manifests.EXAMPLES)) {
+      for (var file : files.sorted().toList()) {
+        for (JsonNode document :
+            YAML.readValues(YAML.createParser(file.toFile()), JsonNode.class).readAll()) {
+          if (document.path("kind").asText().equals("ExecTask")) {
+            tasks.add(Arguments.of(file.getFileName().toString(), document));
+          }
+        }
+      }
+    }
+    return tasks;
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("examples")
+  void everyExampleIsAcceptedAsWritten(String file, JsonNode example) {
+    ObjectNode task = (ObjectNode) example.deepCopy();
+
+    assertThat(EXEC_TASK.admit(task, null, FieldValidation.STRICT)).isEmpty();
+  }
+
   @Test
   void theStatusCarriesOneCausePerProblem() throws IOException {
     ObjectNode bad = task(s -> s.put("timeoutSeconds", 0).putArray("command"));
