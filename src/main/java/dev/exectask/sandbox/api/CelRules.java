@@ -72,6 +72,10 @@ final class CelRules {
     if (schema == null || schema.isMissingNode() || value == null || value.isNull()) {
       return;
     }
+    if (value.equals(old)) {
+      // Ratcheting: an unchanged value passed, or was stored before the rule existed.
+      return;
+    }
     for (JsonNode rule : schema.path("x-kubernetes-validations")) {
       check(rule, schema, value, old, path, errors);
     }

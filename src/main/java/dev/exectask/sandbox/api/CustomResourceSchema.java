@@ -10,7 +10,7 @@ import java.util.Objects;
  * One served version of a CRD, enforced on writes as an API server enforces it: unknown fields
  * pruned (refused under {@code fieldValidation=Strict}, warned of otherwise), nulls dropped, {@code
  * default}s filled in, then the OpenAPI checks and the CEL rules, transition rules against the
- * stored object.
+ * stored object; on update, what is unchanged is not checked again (ratcheting).
  */
 public final class CustomResourceSchema {
 
@@ -73,7 +73,8 @@ public final class CustomResourceSchema {
       List<String> warnings =
           unknownFields(StructuralSchema.prune(checked, object, "", true), fieldValidation);
       StructuralSchema.applyDefaults(checked, object);
-      reject(object, SchemaValidation.validate(checked, object, ""), checked, old);
+      JsonNode stored = asRead(checked, old);
+      reject(object, SchemaValidation.validate(checked, object, stored, ""), checked, stored);
       return warnings;
     } finally {
       if (status != null) {
@@ -102,8 +103,8 @@ public final class CustomResourceSchema {
         unknownFields(
             StructuralSchema.prune(statusSchema, status, "status", false), fieldValidation);
     StructuralSchema.applyDefaults(statusSchema, status);
-    JsonNode oldStatus = old == null ? null : old.get("status");
-    List<FieldError> errors = SchemaValidation.validate(statusSchema, status, "status");
+    JsonNode oldStatus = old == null ? null : asRead(statusSchema, old.get("status"));
+    List<FieldError> errors = SchemaValidation.validate(statusSchema, status, oldStatus, "status");
     if (errors.stream().noneMatch(e -> e.type().blocksRules())) {
       errors.addAll(CelRules.validate(statusSchema, status, oldStatus, "status"));
     }
@@ -140,6 +141,16 @@ public final class CustomResourceSchema {
       throw RejectedWrite.unknownFields(version, kind, unknown);
     }
     return unknown.stream().map(RejectedWrite::unknownField).toList();
+  }
+
+  /** The stored object as the API server reads it: defaulted (the defaults may be newer). */
+  private static JsonNode asRead(JsonNode schema, JsonNode stored) {
+    if (stored == null) {
+      return null;
+    }
+    JsonNode copy = stored.deepCopy();
+    StructuralSchema.applyDefaults(schema, copy);
+    return copy;
   }
 
   private static String name(JsonNode object) {

@@ -25,15 +25,20 @@ final class SchemaValidation {
 
   private SchemaValidation() {}
 
-  static List<FieldError> validate(JsonNode schema, JsonNode value, String path) {
+  /**
+   * Checks {@code value}; on update {@code old} is the stored value at the same place, and an
+   * unchanged value is not checked again (the API server's validation ratcheting), so that an
+   * object stored under an older, looser CRD can still be updated elsewhere.
+   */
+  static List<FieldError> validate(JsonNode schema, JsonNode value, JsonNode old, String path) {
     List<FieldError> errors = new ArrayList<>();
-    validate(schema, value, path, errors);
+    validate(schema, value, old, path, errors);
     return errors;
   }
 
   private static void validate(
-      JsonNode schema, JsonNode value, String path, List<FieldError> errors) {
-    if (schema == null || schema.isMissingNode()) {
+      JsonNode schema, JsonNode value, JsonNode old, String path, List<FieldError> errors) {
+    if (schema == null || schema.isMissingNode() || value.equals(old)) {
       return;
     }
     if (value.isNull()) {
@@ -58,7 +63,7 @@ final class SchemaValidation {
     }
     checkEnum(schema, value, path, errors);
     if (value.isObject()) {
-      checkObject(schema, value, path, errors);
+      checkObject(schema, value, old, path, errors);
     }
   }
 
@@ -194,7 +199,8 @@ final class SchemaValidation {
       JsonNode schema, JsonNode value, String path, List<FieldError> errors) {
     JsonNode items = schema.get("items");
     for (int i = 0; i < value.size(); i++) {
-      validate(items, value.get(i), Paths.index(path, i), errors);
+      // Items of a changed list are not matched to old ones: each is checked.
+      validate(items, value.get(i), null, Paths.index(path, i), errors);
     }
     int size = value.size();
     if (schema.has("minItems") && size < schema.get("minItems").asLong()) {
@@ -243,7 +249,7 @@ final class SchemaValidation {
   }
 
   private static void checkObject(
-      JsonNode schema, JsonNode value, String path, List<FieldError> errors) {
+      JsonNode schema, JsonNode value, JsonNode old, String path, List<FieldError> errors) {
     for (JsonNode required : schema.path("required")) {
       if (!value.has(required.asText())) {
         errors.add(FieldError.required(Paths.child(path, required.asText()), ""));
@@ -256,7 +262,8 @@ final class SchemaValidation {
       if (childSchema == null && additional != null && additional.isObject()) {
         childSchema = additional;
       }
-      validate(childSchema, value.get(name), Paths.child(path, name), errors);
+      JsonNode oldChild = old == null ? null : old.get(name);
+      validate(childSchema, value.get(name), oldChild, Paths.child(path, name), errors);
     }
     int size = value.size();
     if (schema.has("maxProperties") && size > schema.get("maxProperties").asLong()) {

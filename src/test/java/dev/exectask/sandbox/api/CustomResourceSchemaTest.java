@@ -234,6 +234,27 @@ class CustomResourceSchemaTest {
   }
 
   @Test
+  void anObjectStoredUnderALooserCrdCanStillBeUpdatedElsewhere() {
+    ObjectNode stored =
+        task(
+            s -> {
+              s.putObject("podSelector").putObject("matchLabels").put("app", "web");
+              s.put("timeoutSeconds", 0);
+            });
+    ObjectNode finalizerAdded = stored.deepCopy();
+    finalizerAdded.with("metadata").putArray("finalizers").add("exectask.dev/kill-process-tree");
+    ObjectNode specChanged = stored.deepCopy();
+    specChanged.with("spec").put("timeoutSeconds", 5);
+
+    assertThat(EXEC_TASK.admit(finalizerAdded, stored, FieldValidation.STRICT)).isEmpty();
+    assertThatThrownBy(() -> EXEC_TASK.admit(specChanged, stored, FieldValidation.STRICT))
+        .hasMessage(
+            "ExecTask.exectask.dev \"x\" is invalid: [spec: Invalid value: \"object\": exactly"
+                + " one of podName or podSelector must be set, spec: Invalid value: \"object\":"
+                + " spec is immutable]");
+  }
+
+  @Test
   void anUpdateThatDropsADefaultedFieldGetsTheDefaultBackAndKeepsTheSpec() {
     ObjectNode stored = task(s -> {});
     EXEC_TASK.admit(stored, null, FieldValidation.STRICT);
