@@ -385,14 +385,13 @@ final class SandboxDispatcher extends Dispatcher {
         case "application/strategic-merge-patch+json" ->
             updated = MergePatches.mergeStrategic(current, patch);
         case "application/apply-patch+yaml" -> {
-          String key = appliedKey(current, target, first(query, "fieldManager"));
-          JsonNode previous = lastApplied.get(key);
+          JsonNode previous =
+              lastApplied.get(appliedKey(current, target, first(query, "fieldManager")));
           JsonNode mergePatch =
               target.isStatus()
                   ? MergePatches.applyStatusPatch(previous, patch)
                   : MergePatches.applyPatch(previous, patch);
           updated = MergePatches.merge(current, mergePatch);
-          lastApplied.put(key, patch);
         }
         default -> throw new ApiException(ApiStatus.unsupportedMediaType(contentType));
       }
@@ -400,6 +399,10 @@ final class SandboxDispatcher extends Dispatcher {
           updated instanceof ObjectNode object
               ? admit(target, type, object, current, fieldValidation(query))
               : List.of();
+      if (contentType.equals("application/apply-patch+yaml")) {
+        // Only an admitted apply is what the manager last applied.
+        lastApplied.put(appliedKey(current, target, first(query, "fieldManager")), patch);
+      }
       JsonNode jsonPatch = JsonDiff.asJson(current, updated);
       return warned(
           finalState(

@@ -79,6 +79,29 @@ class CrdEnforcementKubectlTest {
   }
 
   @Test
+  void serverSideApplyIsJudgedOnTheObjectItMakes() throws Exception {
+    String valid = task("ssa", "podName: web\ncommand: [\"true\"]\n");
+    assertThat(kubectl(valid, "apply", "--server-side", "-f", "-").exitCode()).isZero();
+
+    Run changed =
+        kubectl(
+            task("ssa", "podName: web\ncommand: [\"true\"]\ntimeoutSeconds: 0\n"),
+            "apply",
+            "--server-side",
+            "-f",
+            "-");
+
+    assertThat(changed.exitCode()).isNotZero();
+    assertThat(changed.stderr())
+        .contains(
+            "* spec.timeoutSeconds: Invalid value: 0: spec.timeoutSeconds in body should be"
+                + " greater than or equal to 1",
+            "* spec: Invalid value: \"object\": spec is immutable");
+    assertThat(kubectl(null, "get", "et", "ssa", "-o", "jsonpath={.spec.timeoutSeconds}").stdout())
+        .isEqualTo("3600");
+  }
+
+  @Test
   void createOfASpecWithOneProblemShowsItWithoutBrackets() throws Exception {
     Run run =
         kubectl(
