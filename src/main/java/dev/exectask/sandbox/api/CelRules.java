@@ -128,7 +128,8 @@ final class CelRules {
     Object result;
     try {
       result = compiled.program().eval(variables);
-    } catch (CelEvaluationException e) {
+    } catch (CelEvaluationException | RuntimeException e) {
+      // A rule that cannot be evaluated on this value rejects it; it never fails the request.
       errors.add(
           FieldError.invalid(field, type, e.getMessage() + " evaluating rule: " + ruleText(rule)));
       return;

@@ -147,6 +147,19 @@ class CustomResourceSchemaTest {
                 + " podName or podSelector must be set]"));
   }
 
+  @Test
+  void aSpecThatIsNotAnObjectIsATypeErrorAndTheRulesWait() {
+    ObjectNode task = task(s -> {});
+    task.put("spec", "run it");
+
+    assertThatThrownBy(() -> EXEC_TASK.admit(task, null, FieldValidation.STRICT))
+        .hasMessage(
+            "ExecTask.exectask.dev \"x\" is invalid: [spec: Invalid value: \"string\": spec in"
+                + " body must be of type object: \"string\", "
+                + SKIPPED_RULES
+                + "]");
+  }
+
   @ParameterizedTest(name = "{0}")
   @MethodSource("invalidSpecs")
   void anInvalidSpecIsRejectedWithTheApiServersWords(
