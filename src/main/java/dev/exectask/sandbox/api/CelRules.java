@@ -30,7 +30,10 @@ final class CelRules {
   private static final Pattern OLD_SELF = Pattern.compile("\\boldSelf\\b");
   private static final CelOptions OPTIONS = CelOptions.current().build();
 
-  /** The libraries Kubernetes offers that cel-java has: strings, lists, sets, regex. */
+  /**
+   * The libraries Kubernetes offers, as far as cel-java has them (strings, lists, sets, math,
+   * optional), and Kubernetes' own list and regex functions.
+   */
   private static final Cel CEL =
       CelFactory.standardCelBuilder()
           .setOptions(OPTIONS)
@@ -51,6 +54,8 @@ final class CelRules {
               CelExtensions.regex(),
               CelExtensions.math(OPTIONS),
               CelExtensions.optional())
+          .addFunctionDeclarations(KubernetesCelLibrary.declarations())
+          .addFunctionBindings(KubernetesCelLibrary.bindings())
           .build();
 
   /** A compiled expression, or why it does not compile. */

@@ -47,7 +47,18 @@ class CelRulesTest {
             fieldPath: .banned
             message: may not be set
           - rule: "!has(self.missing) || self.other == 1"
+          - rule: "!has(self.nums) || (self.nums.isSorted() && self.nums.sum() <= 10)"
+            message: nums are sorted and add up to at most 10
+          - rule: "!has(self.nums) || self.nums.size() == 0 || (self.nums.min() >= 0 && self.nums.max() < 8)"
+            message: nums are within 0..7
+          - rule: "!has(self.words) || self.words.indexOf('z') == self.words.lastIndexOf('z')"
+            message: z at most once
+          - rule: "!has(self.version) || self.version.find('[0-9]+') == self.version.findAll('[0-9]+', 1)[0]"
+          - rule: "!has(self.version) || self.version.findAll('[0-9]+').size() == 3"
+            message: version has three numbers
           properties:
+            nums: {type: array, items: {type: integer}}
+            version: {type: string}
             low: {type: integer}
             high: {type: integer}
             words: {type: array, items: {type: string}}
@@ -122,7 +133,19 @@ class CelRulesTest {
             "{env: [{name: A}, {name: B}, {name: A}]}",
             null,
             "spec.env[2]: Duplicate value: map[string]interface {}{\"name\":\"A\"}"),
-        Arguments.of("{tags: [x, y, x]}", null, "spec.tags[2]: Duplicate value: \"x\""));
+        Arguments.of("{tags: [x, y, x]}", null, "spec.tags[2]: Duplicate value: \"x\""),
+        Arguments.of(
+            "{nums: [3, 1]}",
+            null,
+            "spec: Invalid value: \"object\": nums are sorted and add up to at most 10"),
+        Arguments.of(
+            "{nums: [5, 6]}",
+            null,
+            "spec: Invalid value: \"object\": nums are sorted and add up to at most 10"),
+        Arguments.of("{nums: [9]}", null, "spec: Invalid value: \"object\": nums are within 0..7"),
+        Arguments.of("{words: [z, a, z]}", null, "spec: Invalid value: \"object\": z at most once"),
+        Arguments.of(
+            "{version: v1.2}", null, "spec: Invalid value: \"object\": version has three numbers"));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -150,6 +173,8 @@ class CelRulesTest {
     return List.of(
         Arguments.of("{env: [{name: A}, {name: EXECTASK}], low: 3, high: 11}", null),
         Arguments.of("{words: [a, only, b], tags: [x, y]}", null),
+        Arguments.of("{nums: [0, 3, 7], words: [z, a], version: v1.22.3}", null),
+        Arguments.of("{nums: []}", null),
         Arguments.of("{name: a}", "{name: a}"),
         Arguments.of("{name: a}", null),
         Arguments.of("{name: a}", "{}"));
