@@ -8,7 +8,7 @@ import java.util.Objects;
  * becomes a cause's {@code reason}, {@link #body()} its {@code message}, {@link #text()} a part of
  * the Status message.
  */
-public record FieldError(Type type, String field, Object value, String detail) {
+record FieldError(Type type, String field, Object value, String detail) {
 
   /** The value is left out of the body (a count that is unknown, for instance). */
   static final Object OMITTED = new Object();
