@@ -44,6 +44,9 @@ public final class CustomResourceSchema {
   private final JsonNode schema;
   private final boolean statusSubresource;
 
+  /** The API server has a CEL validator, and so says when it skipped it, only if rules exist. */
+  private final boolean hasRules;
+
   public CustomResourceSchema(
       String group, String version, String kind, JsonNode schema, boolean statusSubresource) {
     this.group = Objects.requireNonNull(group);
@@ -51,6 +54,7 @@ public final class CustomResourceSchema {
     this.kind = Objects.requireNonNull(kind);
     this.schema = Objects.requireNonNull(schema);
     this.statusSubresource = statusSubresource;
+    this.hasRules = schema.findValue("x-kubernetes-validations") != null;
   }
 
   /**
@@ -74,7 +78,7 @@ public final class CustomResourceSchema {
           unknownFields(StructuralSchema.prune(checked, object, "", true), fieldValidation);
       StructuralSchema.applyDefaults(checked, object);
       JsonNode stored = asRead(checked, old);
-      reject(object, SchemaValidation.validate(checked, object, stored, ""), checked, stored);
+      check(object, checked, object, stored, "");
       return warnings;
     } finally {
       if (status != null) {
@@ -104,28 +108,24 @@ public final class CustomResourceSchema {
             StructuralSchema.prune(statusSchema, status, "status", false), fieldValidation);
     StructuralSchema.applyDefaults(statusSchema, status);
     JsonNode oldStatus = old == null ? null : asRead(statusSchema, old.get("status"));
-    List<FieldError> errors = SchemaValidation.validate(statusSchema, status, oldStatus, "status");
-    if (errors.stream().noneMatch(e -> e.type().blocksRules())) {
-      errors.addAll(CelRules.validate(statusSchema, status, oldStatus, "status"));
-    }
-    if (!errors.isEmpty()) {
-      throw RejectedWrite.invalid(group, kind, name(object), errors);
-    }
+    check(object, statusSchema, status, oldStatus, "status");
     return warnings;
   }
 
-  private void reject(
-      ObjectNode object, List<FieldError> schemaErrors, JsonNode checked, JsonNode old) {
-    List<FieldError> errors = new ArrayList<>(schemaErrors);
-    if (errors.stream().anyMatch(e -> e.type().blocksRules())) {
+  /** The OpenAPI checks, then the CEL rules unless the value is too malformed for them. */
+  private void check(
+      ObjectNode object, JsonNode schema, JsonNode value, JsonNode old, String path) {
+    List<FieldError> errors = new ArrayList<>(SchemaValidation.validate(schema, value, old, path));
+    boolean blocked = errors.stream().anyMatch(e -> e.type().blocksRules());
+    if (hasRules && blocked) {
       errors.add(
           FieldError.invalid(
               null,
               null,
               "some validation rules were not checked because the object was invalid; correct the"
                   + " existing errors to complete validation"));
-    } else {
-      errors.addAll(CelRules.validate(checked, object, old, ""));
+    } else if (hasRules) {
+      errors.addAll(CelRules.validate(schema, value, old, path));
     }
     if (!errors.isEmpty()) {
       throw RejectedWrite.invalid(group, kind, name(object), errors);

@@ -180,6 +180,28 @@ class CelRulesTest {
         Arguments.of("{name: a}", "{}"));
   }
 
+  @org.junit.jupiter.api.Test
+  void aSchemaWithoutRulesReportsItsErrorsAlone() throws IOException {
+    CustomResourceSchema plain =
+        new CustomResourceSchema(
+            "example.dev",
+            "v1",
+            "Plain",
+            YAML.readTree(
+                "type: object\nproperties:\n  spec:\n    type: object\n    required: [a]\n"
+                    + "    properties: {a: {type: string}}\n"),
+            false);
+    ObjectNode object = thing("{}");
+    object.put("kind", "Plain");
+
+    RejectedWrite rejected =
+        catchThrowableOfType(
+            RejectedWrite.class, () -> plain.admit(object, null, FieldValidation.STRICT));
+
+    assertThat(rejected.getMessage())
+        .isEqualTo("Plain.example.dev \"t\" is invalid: spec.a: Required value");
+  }
+
   @ParameterizedTest(name = "{0}")
   @MethodSource("evaluationErrors")
   void aRuleThatCannotBeEvaluatedIsAnError(String spec, String message) {

@@ -187,9 +187,11 @@ class CrdEnforcementApiTest {
     assertThat(refused.getCode()).isEqualTo(422);
     assertThat(refused.getStatus().getMessage())
         .isEqualTo(
-            "ExecTask.exectask.dev \"status\" is invalid: status.phase: Unsupported value:"
+            "ExecTask.exectask.dev \"status\" is invalid: [status.phase: Unsupported value:"
                 + " \"Done\": supported values: \"Failed\", \"Pending\", \"Running\","
-                + " \"Succeeded\", \"TimedOut\"");
+                + " \"Succeeded\", \"TimedOut\", <nil>: Invalid value: \"null\": some validation"
+                + " rules were not checked because the object was invalid; correct the existing"
+                + " errors to complete validation]");
     resource
         .subresource("status")
         .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"status\":{\"phase\":\"Running\"}}");
