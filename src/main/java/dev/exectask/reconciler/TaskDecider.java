@@ -5,6 +5,7 @@ import dev.exectask.api.v1alpha1.ExecTaskSpec;
 import dev.exectask.api.v1alpha1.ExecTaskStatus;
 import dev.exectask.api.v1alpha1.Phase;
 import dev.exectask.api.v1alpha1.Reasons;
+import dev.exectask.api.v1alpha1.SpecValidator;
 import dev.exectask.exec.CapturedOutput;
 import dev.exectask.exec.CommandOutcome;
 import dev.exectask.exec.ExecTarget;
@@ -107,10 +108,7 @@ public final class TaskDecider {
     if (!specProblems.isEmpty()) {
       return terminal(
           next,
-          Verdict.of(
-              Phase.Failed,
-              Reasons.INVALID_SPEC,
-              "Invalid spec: " + String.join("; ", specProblems) + "."),
+          Verdict.of(Phase.Failed, Reasons.INVALID_SPEC, SpecValidator.message(specProblems)),
           null,
           task,
           now);

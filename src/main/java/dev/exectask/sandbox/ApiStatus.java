@@ -72,28 +72,6 @@ final class ApiStatus {
         null);
   }
 
-  /** A field rule of the schema rejected the object, as a CEL validation rule does. */
-  static Error invalid(ResourcePath path, String kind, String field, String message) {
-    ObjectNode details = details(path);
-    details.put("kind", kind);
-    ObjectNode cause = details.putArray("causes").addObject();
-    cause.put("reason", "FieldValueInvalid");
-    cause.put("message", "Invalid value: \"object\": " + message);
-    cause.put("field", field);
-    String qualifiedKind = path.group().isEmpty() ? kind : kind + "." + path.group();
-    return failure(
-        422,
-        "Invalid",
-        qualifiedKind
-            + " \""
-            + path.name()
-            + "\" is invalid: "
-            + field
-            + ": Invalid value: \"object\": "
-            + message,
-        details);
-  }
-
   static Error invalidRequired(String kind, String name, String field) {
     ObjectNode details = JSON.createObjectNode();
     details.put("name", name);

@@ -3,6 +3,7 @@ package dev.exectask.sandbox;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.exectask.sandbox.api.OpenApiV3;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -106,6 +107,31 @@ final class Discovery {
       }
     }
     return Optional.of(list.toString());
+  }
+
+  /**
+   * {@code /openapi/v3} and its group-version documents, for the custom resources: built-in types
+   * have none, so kubectl validates and explains those without the server's help.
+   */
+  static Optional<String> openApiV3(List<ResourceType> types, String path) {
+    List<OpenApiV3.Resource> resources =
+        types.stream()
+            .filter(t -> t.schema() != null)
+            .map(
+                t ->
+                    new OpenApiV3.Resource(
+                        t.group(),
+                        t.version(),
+                        t.kind(),
+                        t.plural(),
+                        t.namespaced(),
+                        t.statusSubresource(),
+                        t.schema()))
+            .toList();
+    if (path.equals("/openapi/v3")) {
+      return Optional.of(OpenApiV3.index(resources));
+    }
+    return OpenApiV3.groupVersion(resources, path.substring("/openapi/v3/".length()));
   }
 
   private static ObjectNode resource(

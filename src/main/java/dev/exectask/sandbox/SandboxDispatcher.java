@@ -5,6 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.exectask.sandbox.api.CustomResourceSchema;
+import dev.exectask.sandbox.api.CustomResourceSchema.FieldValidation;
+import dev.exectask.sandbox.api.RejectedWrite;
 import io.fabric8.mockwebserver.dsl.HttpMethod;
 import io.fabric8.mockwebserver.http.Buffer;
 import io.fabric8.mockwebserver.http.Dispatcher;
@@ -33,7 +36,8 @@ import java.util.function.UnaryOperator;
  * The sandbox's Kubernetes API: fabric8's CRUD dispatcher (the store, watches, resourceVersion
  * conflicts, finalizers) behind the parts of the API server it lacks and the operator and kubectl
  * use: discovery, Tables, full label and field selectors, merge, strategic and server-side-apply
- * patches, API defaults of pods and namespaces, immutable fields of CRDs, and error Statuses.
+ * patches, API defaults of pods and namespaces, the schemas of custom resources, and error
+ * Statuses.
  */
 final class SandboxDispatcher extends Dispatcher {
 
@@ -93,6 +97,8 @@ final class SandboxDispatcher extends Dispatcher {
       return route(request);
     } catch (ApiException e) {
       return json(e.error.code(), e.error.body());
+    } catch (RejectedWrite e) {
+      return json(e.code(), e.body());
     } catch (IllegalArgumentException e) {
       ApiStatus.Error error = ApiStatus.badRequest(String.valueOf(e.getMessage()));
       return json(error.code(), error.body());
@@ -138,8 +144,8 @@ final class SandboxDispatcher extends Dispatcher {
             ? list(target, type, query, accept)
             : get(target, type, query, accept);
       }
-      case POST -> create(target, type, body(request));
-      case PUT -> update(target, type, body(request));
+      case POST -> create(target, type, body(request), fieldValidation(query));
+      case PUT -> update(target, type, body(request), fieldValidation(query));
       case PATCH -> patch(request, target, type, query);
       case DELETE -> delete(request, target, type, query);
       default -> throw new ApiException(ApiStatus.methodNotAllowed());
@@ -172,6 +178,8 @@ final class SandboxDispatcher extends Dispatcher {
               .setResponseCode(200)
               .setHeader("Content-Type", "application/octet-stream")
               .setBody(new byte[0]));
+    } else if (path.equals("/openapi/v3") || path.startsWith("/openapi/v3/")) {
+      document = Discovery.openApiV3(all, path);
     } else if (path.startsWith("/openapi/")) {
       throw noSuchResource();
     } else {
@@ -297,16 +305,18 @@ final class SandboxDispatcher extends Dispatcher {
     return WatchFilter.around(mockWatch, new WatchFilter(selector, listed, view));
   }
 
-  private MockResponse create(ResourcePath target, ResourceType type, ObjectNode object) {
+  private MockResponse create(
+      ResourcePath target, ResourceType type, ObjectNode object, FieldValidation validation) {
     if (!target.isCollection()) {
       throw new ApiException(ApiStatus.methodNotAllowed());
     }
     synchronized (writes) {
-      return createObject(target, type, object);
+      return createObject(target, type, object, validation);
     }
   }
 
-  private MockResponse createObject(ResourcePath target, ResourceType type, ObjectNode object) {
+  private MockResponse createObject(
+      ResourcePath target, ResourceType type, ObjectNode object, FieldValidation validation) {
     if (type.namespaced() && target.namespace() != null && !namespaceExists(target.namespace())) {
       throw new ApiException(
           ApiStatus.notFound(
@@ -315,6 +325,7 @@ final class SandboxDispatcher extends Dispatcher {
     ObjectNode metadata = object.with("metadata");
     String name = metadata.path("name").asText(metadata.path("generateName").asText());
     MockResponse created;
+    List<String> warnings = List.of();
     switch (type.group() + "/" + type.kind()) {
       case "/Pod" -> {
         ApiDefaults.validatePod(object);
@@ -331,30 +342,35 @@ final class SandboxDispatcher extends Dispatcher {
         created = store.handleCreate(request(HttpMethod.POST, target.collectionPath(), object));
         types = null;
       }
-      default ->
-          created = store.handleCreate(request(HttpMethod.POST, target.collectionPath(), object));
+      default -> {
+        warnings = admit(target, type, object, null, validation);
+        created = store.handleCreate(request(HttpMethod.POST, target.collectionPath(), object));
+      }
     }
     if (created.code() == 409) {
       throw new ApiException(ApiStatus.alreadyExists(target, name));
     }
-    return json(created.code(), bodyText(created));
+    return warned(json(created.code(), bodyText(created)), warnings);
   }
 
-  private MockResponse update(ResourcePath target, ResourceType type, ObjectNode object) {
+  private MockResponse update(
+      ResourcePath target, ResourceType type, ObjectNode object, FieldValidation validation) {
     synchronized (writes) {
       JsonNode current =
           find(target).orElseThrow(() -> new ApiException(ApiStatus.notFound(target)));
-      if (!target.isStatus()) {
-        checkTransitionRules(target, type, current, object);
-      }
-      return podWritten(
-          target,
-          type,
-          current,
-          finalState(
-              stored(
-                  target, type, store.handleUpdate(request(HttpMethod.PUT, target.path(), object))),
-              object));
+      List<String> warnings = admit(target, type, object, current, validation);
+      return warned(
+          podWritten(
+              target,
+              type,
+              current,
+              finalState(
+                  stored(
+                      target,
+                      type,
+                      store.handleUpdate(request(HttpMethod.PUT, target.path(), object))),
+                  object)),
+          warnings);
     }
   }
 
@@ -371,7 +387,8 @@ final class SandboxDispatcher extends Dispatcher {
       if (found.isEmpty()
           && contentType.equals("application/apply-patch+yaml")
           && !target.isStatus()) {
-        return applyCreate(target, type, patch, first(query, "fieldManager"));
+        return applyCreate(
+            target, type, patch, first(query, "fieldManager"), fieldValidation(query));
       }
       JsonNode current = found.orElseThrow(() -> new ApiException(ApiStatus.notFound(target)));
       JsonNode updated;
@@ -381,44 +398,54 @@ final class SandboxDispatcher extends Dispatcher {
         case "application/strategic-merge-patch+json" ->
             updated = MergePatches.mergeStrategic(current, patch);
         case "application/apply-patch+yaml" -> {
-          String key = appliedKey(current, target, first(query, "fieldManager"));
-          JsonNode previous = lastApplied.get(key);
+          JsonNode previous =
+              lastApplied.get(appliedKey(current, target, first(query, "fieldManager")));
           JsonNode mergePatch =
               target.isStatus()
                   ? MergePatches.applyStatusPatch(previous, patch)
                   : MergePatches.applyPatch(previous, patch);
           updated = MergePatches.merge(current, mergePatch);
-          lastApplied.put(key, patch);
         }
         default -> throw new ApiException(ApiStatus.unsupportedMediaType(contentType));
       }
-      if (!target.isStatus()) {
-        checkTransitionRules(target, type, current, updated);
+      List<String> warnings =
+          updated instanceof ObjectNode object
+              ? admit(target, type, object, current, fieldValidation(query))
+              : List.of();
+      if (contentType.equals("application/apply-patch+yaml")) {
+        // Only an admitted apply is what the manager last applied.
+        lastApplied.put(appliedKey(current, target, first(query, "fieldManager")), patch);
       }
       JsonNode jsonPatch = JsonDiff.asJson(current, updated);
-      return podWritten(
-          target,
-          type,
-          current,
-          finalState(
-              stored(
-                  target,
-                  type,
-                  store.handlePatch(
-                      new RecordedRequest(
-                          "HTTP/1.1",
-                          HttpMethod.PATCH,
-                          target.path(),
-                          Headers.builder()
-                              .add("Content-Type", "application/json-patch+json")
-                              .build(),
-                          new Buffer(jsonPatch.toString().getBytes(StandardCharsets.UTF_8))))),
-              updated));
+      return warned(
+          podWritten(
+              target,
+              type,
+              current,
+              finalState(
+                  stored(
+                      target,
+                      type,
+                      store.handlePatch(
+                          new RecordedRequest(
+                              "HTTP/1.1",
+                              HttpMethod.PATCH,
+                              target.path(),
+                              Headers.builder()
+                                  .add("Content-Type", "application/json-patch+json")
+                                  .build(),
+                              new Buffer(jsonPatch.toString().getBytes(StandardCharsets.UTF_8))))),
+                  updated)),
+          warnings);
     }
   }
 
   private MockResponse applyCreate(
-      ResourcePath target, ResourceType type, JsonNode applied, String fieldManager) {
+      ResourcePath target,
+      ResourceType type,
+      JsonNode applied,
+      String fieldManager,
+      FieldValidation validation) {
     if (!applied.isObject()) {
       throw new ApiException(ApiStatus.badRequest("the apply body is not an object"));
     }
@@ -428,7 +455,7 @@ final class SandboxDispatcher extends Dispatcher {
     ResourcePath collection =
         new ResourcePath(
             target.group(), target.version(), target.namespace(), target.plural(), null, null);
-    MockResponse created = createObject(collection, type, object);
+    MockResponse created = createObject(collection, type, object, validation);
     find(target)
         .ifPresent(stored -> lastApplied.put(appliedKey(stored, target, fieldManager), applied));
     return created;
@@ -478,32 +505,46 @@ final class SandboxDispatcher extends Dispatcher {
     };
   }
 
-  /** The CEL transition rule {@code self == oldSelf} (immutability) on top-level fields. */
-  private static void checkTransitionRules(
-      ResourcePath target, ResourceType type, JsonNode current, JsonNode proposed) {
+  // --- The schemas of custom resources (sandbox.api): pruning, defaults, OpenAPI and CEL rules.
+
+  /**
+   * Prunes, defaults and validates a write of a custom resource in place, against the served
+   * version's schema and, on update, the stored object; returns the warnings to send. The status
+   * subresource checks the status only, the main resource everything else.
+   */
+  private static List<String> admit(
+      ResourcePath target,
+      ResourceType type,
+      ObjectNode object,
+      JsonNode current,
+      FieldValidation validation) {
     if (type.schema() == null) {
-      return;
+      return List.of();
     }
-    type.schema()
-        .path("properties")
-        .fields()
-        .forEachRemaining(
-            property -> {
-              for (JsonNode rule : property.getValue().path("x-kubernetes-validations")) {
-                boolean immutable =
-                    rule.path("rule").asText().replace(" ", "").equals("self==oldSelf");
-                String field = property.getKey();
-                if (immutable && !Objects.equals(current.get(field), proposed.get(field))) {
-                  throw new ApiException(
-                      ApiStatus.invalid(
-                          target,
-                          type.kind(),
-                          field,
-                          rule.path("message").asText("Invalid value")));
-                }
-              }
-            });
+    CustomResourceSchema schema =
+        new CustomResourceSchema(
+            type.group(), type.version(), type.kind(), type.schema(), type.statusSubresource());
+    return target.isStatus()
+        ? schema.admitStatus(object, current, validation)
+        : schema.admit(object, current, validation);
   }
+
+  private static FieldValidation fieldValidation(Map<String, List<String>> query) {
+    return FieldValidation.of(first(query, "fieldValidation"));
+  }
+
+  /**
+   * Each warning as a {@code Warning} header, as the API server sends them (RFC 7234, code 299).
+   */
+  private static MockResponse warned(MockResponse response, List<String> warnings) {
+    for (String warning : warnings) {
+      response.addHeader(
+          "Warning", "299 - \"" + warning.replace("\\", "\\\\").replace("\"", "\\\"") + "\"");
+    }
+    return response;
+  }
+
+  // --- End of the schemas of custom resources.
 
   private MockResponse delete(
       RecordedRequest request,

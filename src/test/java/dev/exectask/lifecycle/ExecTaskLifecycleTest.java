@@ -514,15 +514,45 @@ class ExecTaskLifecycleTest {
   @Test
   void anInvalidSpecFailsWithInvalidSpecAndTheOperatorCarriesOn() {
     pod("p");
-    task(
-        "invalid",
-        s -> {
-          s.setCommand(List.of("true"));
-          s.setPodSelector(new LabelSelectorBuilder().addToMatchLabels("app", "x").build());
+    // The sandbox enforces the CRD's rules as a cluster does; an older CRD, without them, lets
+    // such a spec through, and the operator must still refuse it.
+    var crds = client.apiextensions().v1().customResourceDefinitions().withName(CRD_NAME);
+    var rules = specSchema(crds.get()).getXKubernetesValidations();
+    crds.edit(
+        crd -> {
+          specSchema(crd).setXKubernetesValidations(null);
+          return crd;
         });
+    try {
+      task(
+          "invalid",
+          s -> {
+            s.setCommand(List.of("true"));
+            s.setPodSelector(new LabelSelectorBuilder().addToMatchLabels("app", "x").build());
+          });
+    } finally {
+      crds.edit(
+          crd -> {
+            specSchema(crd).setXKubernetesValidations(rules);
+            return crd;
+          });
+    }
     assertEquals(Reasons.INVALID_SPEC, awaitPhase("invalid", Phase.Failed).getReason());
     task("after", s -> s.setCommand(List.of("true")));
     awaitPhase("after", Phase.Succeeded);
+  }
+
+  private static final String CRD_NAME = "exectasks.exectask.dev";
+
+  private static io.fabric8.kubernetes.api.model.apiextensions.v1.JSONSchemaProps specSchema(
+      io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition crd) {
+    return crd.getSpec()
+        .getVersions()
+        .get(0)
+        .getSchema()
+        .getOpenAPIV3Schema()
+        .getProperties()
+        .get("spec");
   }
 
   @Test

@@ -63,6 +63,24 @@ public final class SpecValidator {
     return problems;
   }
 
+  /**
+   * The task's message for the problems {@link #validate} found: {@code Invalid spec: A; B; C.},
+   * each sentence's own full stop dropped so that the parts join cleanly.
+   */
+  public static String message(List<String> problems) {
+    List<String> parts = new ArrayList<>();
+    for (String problem : problems) {
+      String part = problem.strip();
+      while (part.endsWith(".") || part.endsWith(";")) {
+        part = part.substring(0, part.length() - 1).stripTrailing();
+      }
+      if (!part.isEmpty()) {
+        parts.add(part);
+      }
+    }
+    return parts.isEmpty() ? "Invalid spec." : "Invalid spec: " + String.join("; ", parts) + ".";
+  }
+
   private static void checkTarget(ExecTaskSpec spec, List<String> problems) {
     boolean byName = spec.getPodName() != null;
     boolean bySelector = spec.getPodSelector() != null;

@@ -273,4 +273,25 @@ class SpecValidatorTest {
   void aMissingSpecIsInvalid() {
     assertEquals(List.of("The task has no spec."), SpecValidator.validate(null));
   }
+
+  @Test
+  void theMessageJoinsTheProblemsWithoutDoubledPunctuation() {
+    ExecTaskSpec spec = minimal();
+    spec.setPodSelector(new LabelSelectorBuilder().addToMatchLabels("app", "web").build());
+    spec.setCommand(List.of());
+    spec.setTimeoutSeconds(0L);
+
+    String message = SpecValidator.message(SpecValidator.validate(spec));
+
+    assertEquals(
+        "Invalid spec: Set only one of podName and podSelector, not both; command must have at"
+            + " least one item: the program to run; timeoutSeconds is 0; it must be at least 1.",
+        message);
+  }
+
+  @Test
+  void theMessageOfOneProblemEndsWithOneFullStop() {
+    assertEquals(
+        "Invalid spec: The task has no spec.", SpecValidator.message(SpecValidator.validate(null)));
+  }
 }
