@@ -98,6 +98,11 @@ public final class Sandbox implements AutoCloseable {
     }
   }
 
+  /** The CA and server certificate the API serves; clients of the sandbox trust its CA. */
+  public dev.exectask.sandbox.tls.SandboxCertificates certificates() {
+    return apiServer.certificates();
+  }
+
   /** {@code https://127.0.0.1:PORT}. */
   public String url() {
     return apiServer.url();

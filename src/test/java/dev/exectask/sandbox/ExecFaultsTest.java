@@ -196,7 +196,9 @@ class ExecFaultsTest {
 
   private static int openExecs(String pod) throws Exception {
     HttpResponse<String> response =
-        HttpClient.newHttpClient()
+        HttpClient.newBuilder()
+            .sslContext(sandbox.certificates().clientContext())
+            .build()
             .send(
                 HttpRequest.newBuilder(
                         URI.create(
@@ -213,7 +215,12 @@ class ExecFaultsTest {
   /** The API server's whole answer to an exec upgrade request, read off the socket. */
   private static String rawExecAnswer(String pod) throws IOException {
     URI url = URI.create(sandbox.url());
-    try (Socket socket = new Socket(url.getHost(), url.getPort())) {
+    try (Socket socket =
+        sandbox
+            .certificates()
+            .clientContext()
+            .getSocketFactory()
+            .createSocket(url.getHost(), url.getPort())) {
       socket.setSoTimeout(10_000);
       String request =
           "GET /api/v1/namespaces/default/pods/"

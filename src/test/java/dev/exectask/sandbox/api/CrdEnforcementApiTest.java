@@ -204,7 +204,9 @@ class CrdEnforcementApiTest {
         Serialization.asJson(
             task("typo", Map.of("podName", "web", "command", List.of("true"), "timeout", 5)));
     HttpResponse<String> response =
-        HttpClient.newHttpClient()
+        HttpClient.newBuilder()
+            .sslContext(server.certificates().clientContext())
+            .build()
             .send(
                 HttpRequest.newBuilder(
                         URI.create(
