@@ -88,7 +88,7 @@ public final class TaskDecider {
               : "Task deleted while running; killed " + processes(n) + " of its tree.");
     }
     if (kill instanceof KillState.InProgress) {
-      return CleanupDecision.waitFor(Action.NONE, Times.plus(SAFETY_RECHECK, grace), null);
+      return CleanupDecision.waitFor(Action.NONE, CLEANUP_RECHECK, null);
     }
     if (kill instanceof KillState.Failed failed) {
       // Say why the deletion waits, once per attempt: kstatus readers and kubectl describe see it.
@@ -107,18 +107,27 @@ public final class TaskDecider {
       StatusConditions.stall(next, KILL_FAILED, why, task.getMetadata().getGeneration(), now);
       if (now.isBefore(failed.retryAt())) {
         return new CleanupDecision(
-            false, Action.NONE, Duration.between(now, failed.retryAt()), KILL_FAILED, why, next);
+            false,
+            Action.NONE,
+            cleanupRecheck(Duration.between(now, failed.retryAt())),
+            KILL_FAILED,
+            why,
+            next);
       }
       return new CleanupDecision(
-          false,
-          new Action.KillTree(target, grace, null),
-          Times.plus(SAFETY_RECHECK, grace),
-          KILL_FAILED,
-          why,
-          next);
+          false, new Action.KillTree(target, grace, null), CLEANUP_RECHECK, KILL_FAILED, why, next);
     }
-    return CleanupDecision.waitFor(
-        new Action.KillTree(target, grace, null), Times.plus(SAFETY_RECHECK, grace), null);
+    return CleanupDecision.waitFor(new Action.KillTree(target, grace, null), CLEANUP_RECHECK, null);
+  }
+
+  /**
+   * A deletion in progress is looked at again at least this often, though nothing reports then: an
+   * annotation added to a task being deleted (skip-kill) raises no event the operator acts on.
+   */
+  static final Duration CLEANUP_RECHECK = Duration.ofSeconds(5);
+
+  private static Duration cleanupRecheck(Duration wait) {
+    return wait.compareTo(CLEANUP_RECHECK) < 0 ? wait : CLEANUP_RECHECK;
   }
 
   /** The reason of the Stalled condition (and the Event) while a deletion waits on a kill. */
@@ -342,8 +351,8 @@ public final class TaskDecider {
 
   /**
    * The verdict once the tree is gone. A kill at the deadline reports the exit the wrapper had
-   * recorded: a command that ended before the deadline (the kill raced its report) did not time
-   * out.
+   * recorded: a command that certainly ended before the deadline (the kill raced its exec's report)
+   * did not time out.
    */
   private static Verdict settled(KillState.Done done, Instant deadline, CommandState command) {
     Verdict planned = done.verdict();
@@ -352,7 +361,9 @@ public final class TaskDecider {
         || planned.phase() != Phase.TimedOut
         || report.exitCode() == null
         || report.exitedAt() == null
-        || report.exitedAt().isAfter(deadline)) {
+        // Whole seconds: the exit happened within the second after exitedAt, and a command that
+        // died of the deadline's SIGTERM must not pass for one that ended in time.
+        || report.exitedAt().plusSeconds(1).isAfter(deadline)) {
       return planned;
     }
     if (command instanceof CommandState.Finished finished

@@ -141,9 +141,16 @@ class ExecTaskLifecycleTest {
     return uid;
   }
 
+  /** Neither the marker nor the CPU-time token (which survives a title or environment rewrite). */
   static void assertNothingLeft(String uid) {
     assertEquals(
         List.of(), HostProcess.carryingMarker(uid), "processes of the task alive on the host");
+    assertEquals(
+        List.of(), HostProcess.carryingToken(uid), "processes with the task's token on the host");
+  }
+
+  void delete(String name) {
+    client.resources(ExecTask.class).inNamespace(ns.name()).withName(name).delete();
   }
 
   List<Event> events(String name) {
@@ -417,6 +424,189 @@ class ExecTaskLifecycleTest {
     client.resources(ExecTask.class).inNamespace(ns.name()).withName("abort").delete();
     await().atMost(SHORT).pollInterval(Duration.ofMillis(50)).until(() -> get("abort") == null);
     assertNothingLeft(uid);
+  }
+
+  // ---- hostile and ordinary real-world trees (issue 7) ----------------------------------------
+
+  /** Env names the wrapper or a shell uses itself, UID and PPID included. */
+  static final List<EnvVar> WRAPPER_NAMES =
+      List.of(
+          new EnvVar("uid", "not-the-task-uid"),
+          new EnvVar("envcount", "2"),
+          new EnvVar("setsid", "/bin/false"),
+          new EnvVar("state", "/"),
+          new EnvVar("UID", "4242"),
+          new EnvVar("PPID", "1"),
+          new EnvVar("SECRET", "s3cr3t-value"));
+
+  @Test
+  void envNamesTheWrapperUsesReachTheCommandVerbatimAndTheArgvIsIntact() {
+    pod("p");
+    task(
+        "names",
+        s -> {
+          s.setCommand(
+              List.of(
+                  "sh",
+                  "-c",
+                  "printf '%s|' \"$0\" \"$1\" \"$uid\" \"$envcount\" \"$setsid\" \"$state\""
+                      + " \"$SECRET\"",
+                  "argv-zero",
+                  "argv-one"));
+          s.setEnv(WRAPPER_NAMES);
+        });
+    ExecTaskStatus status = awaitPhase("names", Phase.Succeeded);
+    assertEquals(
+        "argv-zero|argv-one|not-the-task-uid|2|/bin/false|/|s3cr3t-value|", status.getStdout());
+  }
+
+  @Test
+  void aTaskWithThoseNamesCarriesItsOwnMarkerAndDeleteKillsIt() {
+    pod("p");
+    task(
+        "names",
+        s -> {
+          s.setCommand(List.of("sleep", "300"));
+          s.setEnv(WRAPPER_NAMES);
+        });
+    String uid = awaitProcesses("names", 1);
+    for (HostProcess process : HostProcess.carryingMarker(uid)) {
+      assertTrue(process.environ().contains("UID=4242"), process.environ().toString());
+      assertFalse(
+          process.toString().contains("s3cr3t-value"), "a value in a command line: " + process);
+    }
+    assertTrue(
+        HostProcess.all().stream().noneMatch(p -> p.toString().contains("s3cr3t-value")),
+        "no process of the host shows the value in its command line");
+    delete("names");
+    await().atMost(SHORT).pollInterval(Duration.ofMillis(50)).until(() -> get("names") == null);
+    assertNothingLeft(uid);
+  }
+
+  /** Double fork, setsid, a rewritten title and a cleared environment: no marker left. */
+  static final String PERL_DAEMON =
+      "perl -e 'use POSIX; fork and exit; POSIX::setsid(); fork and exit;"
+          + " $0 = \"nginx: worker process\"; %ENV = (); close STDIN; close STDOUT; close STDERR;"
+          + " sleep 300'; sleep 300";
+
+  /** The daemon's pid, once it has shed its marker: only the token can find it. */
+  long awaitDaemon(String uid) {
+    // Its title first, then its environment: found once both are rewritten.
+    await("a daemon with a new title and no marker")
+        .atMost(SHORT)
+        .pollInterval(Duration.ofMillis(50))
+        .until(
+            () ->
+                HostProcess.carryingToken(uid).stream()
+                    .anyMatch(
+                        p ->
+                            p.toString().contains("nginx: worker")
+                                && !p.environ().contains("EXECTASK_UID=" + uid)));
+    return HostProcess.carryingToken(uid).stream()
+        .filter(p -> p.toString().contains("nginx: worker"))
+        .findFirst()
+        .orElseThrow()
+        .pid();
+  }
+
+  @Test
+  void aDaemonThatRewritesItsTitleIsKilledOnDelete() {
+    pod("p");
+    task(
+        "daemon",
+        s -> {
+          s.setCommand(List.of("sh", "-c", PERL_DAEMON));
+          s.setTerminationGracePeriodSeconds(1L);
+        });
+    String uid = get("daemon").getMetadata().getUid();
+    long daemon = awaitDaemon(uid);
+    delete("daemon");
+    await().atMost(SHORT).pollInterval(Duration.ofMillis(50)).until(() -> get("daemon") == null);
+    assertTrue(HostProcess.of(daemon).isEmpty(), "the daemon survived the delete");
+    assertNothingLeft(uid);
+  }
+
+  @Test
+  void aDaemonThatRewritesItsTitleIsKilledOnTimeout() {
+    pod("p");
+    task(
+        "daemon",
+        s -> {
+          s.setCommand(List.of("sh", "-c", PERL_DAEMON));
+          s.setTimeoutSeconds(3L);
+          s.setTerminationGracePeriodSeconds(1L);
+        });
+    String uid = get("daemon").getMetadata().getUid();
+    long daemon = awaitDaemon(uid);
+    ExecTaskStatus status = awaitPhase("daemon", Phase.TimedOut);
+    assertEquals(3, status.getKilledProcesses(), "the shell, its sleep and the daemon");
+    assertTrue(HostProcess.of(daemon).isEmpty(), "the daemon survived the timeout");
+    assertNothingLeft(uid);
+  }
+
+  @Test
+  void aProcessOfAnotherUidInItsOwnSessionIsKilledOnTimeout() {
+    pod("p");
+    task(
+        "other-uid",
+        s -> {
+          s.setCommand(
+              List.of(
+                  "sh",
+                  "-c",
+                  "setpriv --reuid=1234 --regid=1234 --clear-groups sh -c"
+                      + " '(setsid sleep 300 </dev/null >/dev/null 2>&1 &)'; sleep 300"));
+          s.setTimeoutSeconds(3L);
+          s.setTerminationGracePeriodSeconds(1L);
+        });
+    String uid = get("other-uid").getMetadata().getUid();
+    // The shell, its sleep, and the other uid's sleep in its own session.
+    await().atMost(SHORT).until(() -> HostProcess.carryingToken(uid).size() == 3);
+    ExecTaskStatus status = awaitPhase("other-uid", Phase.TimedOut);
+    assertEquals(3, status.getKilledProcesses());
+    assertNothingLeft(uid);
+  }
+
+  @Test
+  void theSkipKillAnnotationReleasesADeletionThatWaitsOnAKill() {
+    pod("p");
+    task(
+        "stuck",
+        s -> {
+          s.setCommand(List.of("sh", "-c", "trap '' TERM; sleep 300 & wait; wait"));
+          s.setTerminationGracePeriodSeconds(120L);
+        });
+    String uid = awaitProcesses("stuck", 2);
+    delete("stuck");
+    // The kill waits out its grace period: the finalizer holds the task.
+    await().during(Duration.ofSeconds(2)).atMost(SHORT).until(() -> get("stuck") != null);
+    client
+        .resources(ExecTask.class)
+        .inNamespace(ns.name())
+        .withName("stuck")
+        .edit(
+            t -> {
+              Map<String, String> annotations = new java.util.HashMap<>();
+              if (t.getMetadata().getAnnotations() != null) {
+                annotations.putAll(t.getMetadata().getAnnotations());
+              }
+              annotations.put(ExecTask.SKIP_KILL_ANNOTATION, "true");
+              t.getMetadata().setAnnotations(annotations);
+              return t;
+            });
+    await().atMost(SHORT).pollInterval(Duration.ofMillis(50)).until(() -> get("stuck") == null);
+    await()
+        .atMost(SHORT)
+        .until(
+            () ->
+                events("stuck").stream()
+                    .anyMatch(
+                        e ->
+                            "KillSkipped".equals(e.getReason())
+                                && e.getMessage().contains(ExecTask.SKIP_KILL_ANNOTATION)));
+    // The killer already running still ends the tree once its grace period is over; not waited.
+    HostProcess.carryingMarker(uid)
+        .forEach(p -> ProcessHandle.of(p.pid()).ifPresent(ProcessHandle::destroyForcibly));
   }
 
   @Test

@@ -488,6 +488,18 @@ class TaskDeciderTest {
                   assertEquals(0, d.status().getExitCode());
                 }),
             new Row(
+                "deadline kill finds an exit recorded in the deadline's own second: TimedOut",
+                running(),
+                List.of(),
+                new Observation(
+                    READY,
+                    RUNNING,
+                    new KillState.Done(
+                        Verdict.of(Phase.TimedOut, Reasons.DEADLINE_EXCEEDED, "x"),
+                        new KillReport(1, 0, 143, STARTED.plusSeconds(30)))),
+                STARTED.plusSeconds(31),
+                d -> assertEquals(Phase.TimedOut, d.status().getPhase())),
+            new Row(
                 "deadline kill finds an exit recorded after the deadline: TimedOut",
                 running(),
                 List.of(),
