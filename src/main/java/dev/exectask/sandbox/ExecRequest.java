@@ -1,9 +1,13 @@
 package dev.exectask.sandbox;
 
+import dev.exectask.sandbox.node.EmulatedNode;
 import java.util.List;
 import java.util.Map;
 
-/** The query of a pods/exec request, with the defaults the API server applies. */
+/**
+ * The query of a pods/exec request, with the defaults the API server applies, and the annotations
+ * of the pod it targets (its fault knobs) as they were when the request arrived.
+ */
 record ExecRequest(
     String namespace,
     String podName,
@@ -12,7 +16,12 @@ record ExecRequest(
     boolean stdin,
     boolean stdout,
     boolean stderr,
-    boolean tty) {
+    boolean tty,
+    Map<String, String> podAnnotations) {
+
+  ExecRequest {
+    podAnnotations = Map.copyOf(podAnnotations);
+  }
 
   static ExecRequest fromQuery(String namespace, String podName, Map<String, List<String>> query) {
     return new ExecRequest(
@@ -23,11 +32,24 @@ record ExecRequest(
         flag(query, "stdin"),
         flag(query, "stdout"),
         flag(query, "stderr"),
-        flag(query, "tty"));
+        flag(query, "tty"),
+        Map.of());
   }
 
-  ExecRequest withContainer(String resolved) {
-    return new ExecRequest(namespace, podName, resolved, command, stdin, stdout, stderr, tty);
+  /** The request as the API server forwards it: its container resolved, its pod looked up. */
+  ExecRequest withPod(String resolvedContainer, Map<String, String> annotations) {
+    return new ExecRequest(
+        namespace, podName, resolvedContainer, command, stdin, stdout, stderr, tty, annotations);
+  }
+
+  /** {@code sandbox.exectask.dev/node: lost}: the pod's kubelet cannot be reached. */
+  boolean nodeLost() {
+    return EmulatedNode.NODE_LOST.equals(podAnnotations.get(EmulatedNode.NODE_ANNOTATION));
+  }
+
+  /** The value of {@code sandbox.exectask.dev/exec-fault}, or null. */
+  String execFault() {
+    return podAnnotations.get(EmulatedNode.EXEC_FAULT_ANNOTATION);
   }
 
   /** The kubelet announces a ready stream with an empty frame on the lowest writable channel. */

@@ -1,7 +1,9 @@
 package dev.exectask.sandbox;
 
+import dev.exectask.sandbox.node.EmulatedNode;
 import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.ServerWebSocket;
 import java.io.IOException;
 import java.io.InputStream;
@@ -10,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jboss.logging.Logger;
 
@@ -18,6 +21,11 @@ import org.jboss.logging.Logger;
  * {@code v4.channel.k8s.io} or {@code v5.channel.k8s.io}, its exit status on the error channel.
  * Like every container runtime, a closed or dropped connection leaves the command running: its
  * output is then read and discarded so it never blocks on a full pipe.
+ *
+ * <p>The pod's {@code sandbox.exectask.dev/exec-fault} annotation, read when the request arrived,
+ * can make the stream hang (no process, nothing sent) or fail mid-stream (cut after 1 KiB of stdin,
+ * or 300 ms when no stdin comes); {@link #sever()} cuts it as a load balancer does. See {@link
+ * EmulatedNode} for the knobs.
  */
 final class ExecSession {
 
@@ -38,9 +46,50 @@ final class ExecSession {
   private static final long STDIN_RESUME_BYTES = 256 * 1024;
   private static final byte[] END_OF_STDIN = new byte[0];
 
+  /** fail-mid-stream: stdin relayed before the cut. */
+  static final int FAULT_STDIN_BYTES = 1024;
+
+  /** fail-mid-stream: when the cut comes if the client sent no stdin by then. */
+  static final long FAULT_NO_STDIN_MILLIS = 300;
+
+  /** What the pod's {@code exec-fault} annotation makes of this stream. */
+  enum Fault {
+    NONE,
+    HANG,
+    FAIL_MID_STREAM;
+
+    static Fault of(ExecRequest request) {
+      String value = request.execFault();
+      if (value == null) {
+        return NONE;
+      }
+      return switch (value) {
+        case EmulatedNode.HANG -> HANG;
+        case EmulatedNode.FAIL_MID_STREAM -> FAIL_MID_STREAM;
+        default -> {
+          LOG.warnf(
+              "Pod %s/%s: unknown %s value \"%s\" ignored (known: %s, %s)",
+              request.namespace(),
+              request.podName(),
+              EmulatedNode.EXEC_FAULT_ANNOTATION,
+              value,
+              EmulatedNode.HANG,
+              EmulatedNode.FAIL_MID_STREAM);
+          yield NONE;
+        }
+      };
+    }
+  }
+
   private final ExecRequest request;
   private final ServerWebSocket webSocket;
+  private final HttpConnection connection;
   private final Context context;
+  private final ExecConnections connections;
+  private final Fault fault;
+  private final AtomicBoolean ended = new AtomicBoolean();
+  private final AtomicLong stdinRelayed = new AtomicLong();
+  private volatile boolean stdinSeen;
   private final boolean halfCloseSupported;
   private final Object unsentLock = new Object();
   private long unsentBytes;
@@ -49,20 +98,53 @@ final class ExecSession {
   private final AtomicLong stdinQueuedBytes = new AtomicLong();
   private volatile boolean stdinPaused;
 
-  ExecSession(ExecRequest request, ServerWebSocket webSocket, Context context) {
+  ExecSession(
+      ExecRequest request,
+      ServerWebSocket webSocket,
+      HttpConnection connection,
+      Context context,
+      ExecConnections connections) {
     this.request = request;
     this.webSocket = webSocket;
+    this.connection = connection;
     this.context = context;
+    this.connections = connections;
+    this.fault = Fault.of(request);
     this.halfCloseSupported = V5_PROTOCOL.equals(webSocket.subProtocol());
+  }
+
+  ExecRequest request() {
+    return request;
   }
 
   /** Called on the websocket's event loop right after the upgrade. */
   void start(ExecBackend backend, ExecutorService threads) {
     webSocket.binaryMessageHandler(this::onFrame);
-    webSocket.closeHandler(v -> detach());
+    webSocket.closeHandler(
+        v -> {
+          detach();
+          connections.closed(this);
+        });
     webSocket.exceptionHandler(e -> detach());
+    connections.opened(this);
+    if (fault == Fault.HANG) {
+      // The kubelet never answers: no process, no frame, until the client gives up.
+      return;
+    }
     send(request.readyChannel(), new byte[0], 0);
     threads.execute(() -> run(backend, threads));
+  }
+
+  /**
+   * Cuts the connection as a load balancer or a restarting API server does: no status on the error
+   * channel, no close frame. The command runs on; its stdin ends.
+   */
+  void sever() {
+    if (!ended.compareAndSet(false, true)) {
+      return;
+    }
+    detach();
+    context.runOnContext(v -> connection.close());
   }
 
   private void run(ExecBackend backend, ExecutorService threads) {
@@ -86,6 +168,17 @@ final class ExecSession {
     } else {
       closeQuietly(process.getOutputStream());
     }
+    if (fault == Fault.FAIL_MID_STREAM) {
+      context
+          .owner()
+          .setTimer(
+              FAULT_NO_STDIN_MILLIS,
+              id -> {
+                if (!stdinSeen) {
+                  sever();
+                }
+              });
+    }
     int exitCode;
     try {
       exitCode = process.waitFor();
@@ -93,6 +186,11 @@ final class ExecSession {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       detach();
+      return;
+    }
+    if (fault == Fault.FAIL_MID_STREAM) {
+      // The stream fails before its end: the exit status never reaches the client.
+      sever();
       return;
     }
     finish(
@@ -152,7 +250,7 @@ final class ExecSession {
   }
 
   private void finish(String status) {
-    if (!attached) {
+    if (!attached || !ended.compareAndSet(false, true)) {
       return;
     }
     byte[] bytes = status.getBytes(StandardCharsets.UTF_8);
@@ -180,6 +278,7 @@ final class ExecSession {
     }
     int channel = frame.getUnsignedByte(0);
     if (channel == STDIN && request.stdin() && frame.length() > 1) {
+      stdinSeen = true;
       byte[] data = frame.getBytes(1, frame.length());
       if (stdinQueuedBytes.addAndGet(data.length) > STDIN_PAUSE_BYTES && !stdinPaused) {
         stdinPaused = true;
@@ -202,8 +301,16 @@ final class ExecSession {
         if (data == END_OF_STDIN) {
           return;
         }
-        stdin.write(data);
+        int length = data.length;
+        if (fault == Fault.FAIL_MID_STREAM) {
+          length = (int) Math.min(length, FAULT_STDIN_BYTES - stdinRelayed.get());
+        }
+        stdin.write(data, 0, length);
         stdin.flush();
+        if (fault == Fault.FAIL_MID_STREAM && stdinRelayed.addAndGet(length) >= FAULT_STDIN_BYTES) {
+          sever();
+          return;
+        }
         if (stdinQueuedBytes.addAndGet(-data.length) < STDIN_RESUME_BYTES && stdinPaused) {
           stdinPaused = false;
           context.runOnContext(v -> webSocket.resume());

@@ -51,6 +51,24 @@ final class ExecStatus {
     return status.toString();
   }
 
+  /**
+   * kube-apiserver's answer to an exec into a pod whose kubelet does not answer: the dial error as
+   * a plain Status (no reason), HTTP 500, before any upgrade.
+   */
+  static String unreachableKubelet() {
+    ObjectNode status = JSON.createObjectNode();
+    status.put("kind", "Status");
+    status.put("apiVersion", "v1");
+    status.putObject("metadata");
+    status.put("status", "Failure");
+    status.put("message", UNREACHABLE_KUBELET);
+    status.put("code", 500);
+    return status.toString();
+  }
+
+  static final String UNREACHABLE_KUBELET =
+      "error dialing backend: dial tcp 10.0.0.1:10250: i/o timeout";
+
   /** How Go's {@code %v} prints a {@code []string}. */
   private static String goFormat(List<String> command) {
     return "[" + String.join(" ", command) + "]";

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.exectask.sandbox.node.EmulatedNode;
 import io.fabric8.mockwebserver.dsl.HttpMethod;
 import io.fabric8.mockwebserver.http.Buffer;
 import io.fabric8.mockwebserver.http.Dispatcher;
@@ -26,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.BiConsumer;
 import java.util.function.UnaryOperator;
 
 /**
@@ -59,10 +61,16 @@ final class SandboxDispatcher extends Dispatcher {
           });
 
   private volatile List<ResourceType> types;
+  private volatile BiConsumer<JsonNode, JsonNode> podWrites = (before, after) -> {};
   private volatile String serverAddress = "127.0.0.1";
 
   SandboxDispatcher(Clock clock) {
     this.clock = clock;
+  }
+
+  /** Told of every write of a pod (not its status), with the pod before and after it. */
+  void onPodWrite(BiConsumer<JsonNode, JsonNode> listener) {
+    this.podWrites = listener;
   }
 
   /** The host:port that {@code /api} announces. */
@@ -134,7 +142,7 @@ final class SandboxDispatcher extends Dispatcher {
       case POST -> create(target, type, body(request));
       case PUT -> update(target, type, body(request));
       case PATCH -> patch(request, target, type, query);
-      case DELETE -> delete(target, type, query);
+      case DELETE -> delete(request, target, type, query);
       default -> throw new ApiException(ApiStatus.methodNotAllowed());
     };
   }
@@ -340,9 +348,14 @@ final class SandboxDispatcher extends Dispatcher {
       if (!target.isStatus()) {
         checkTransitionRules(target, type, current, object);
       }
-      return finalState(
-          stored(target, type, store.handleUpdate(request(HttpMethod.PUT, target.path(), object))),
-          object);
+      return podWritten(
+          target,
+          type,
+          current,
+          finalState(
+              stored(
+                  target, type, store.handleUpdate(request(HttpMethod.PUT, target.path(), object))),
+              object));
     }
   }
 
@@ -384,18 +397,24 @@ final class SandboxDispatcher extends Dispatcher {
         checkTransitionRules(target, type, current, updated);
       }
       JsonNode jsonPatch = JsonDiff.asJson(current, updated);
-      return finalState(
-          stored(
-              target,
-              type,
-              store.handlePatch(
-                  new RecordedRequest(
-                      "HTTP/1.1",
-                      HttpMethod.PATCH,
-                      target.path(),
-                      Headers.builder().add("Content-Type", "application/json-patch+json").build(),
-                      new Buffer(jsonPatch.toString().getBytes(StandardCharsets.UTF_8))))),
-          updated);
+      return podWritten(
+          target,
+          type,
+          current,
+          finalState(
+              stored(
+                  target,
+                  type,
+                  store.handlePatch(
+                      new RecordedRequest(
+                          "HTTP/1.1",
+                          HttpMethod.PATCH,
+                          target.path(),
+                          Headers.builder()
+                              .add("Content-Type", "application/json-patch+json")
+                              .build(),
+                          new Buffer(jsonPatch.toString().getBytes(StandardCharsets.UTF_8))))),
+              updated));
     }
   }
 
@@ -422,6 +441,17 @@ final class SandboxDispatcher extends Dispatcher {
         + Objects.requireNonNullElse(target.subresource(), "")
         + "/"
         + fieldManager;
+  }
+
+  private MockResponse podWritten(
+      ResourcePath target, ResourceType type, JsonNode before, MockResponse response) {
+    if (type.group().isEmpty()
+        && type.kind().equals("Pod")
+        && !target.isStatus()
+        && response.code() == 200) {
+      podWrites.accept(before, body(response));
+    }
+    return response;
   }
 
   /** Answers a write of the store, with the API server's wording of its failures. */
@@ -477,7 +507,11 @@ final class SandboxDispatcher extends Dispatcher {
   }
 
   private MockResponse delete(
-      ResourcePath target, ResourceType type, Map<String, List<String>> query) {
+      RecordedRequest request,
+      ResourcePath target,
+      ResourceType type,
+      Map<String, List<String>> query) {
+    long gracePeriod = gracePeriodSeconds(request, query);
     synchronized (writes) {
       if (target.isCollection()) {
         JsonNode list = body(store.handleGet(target.collectionPath()));
@@ -492,7 +526,9 @@ final class SandboxDispatcher extends Dispatcher {
                   target.plural(),
                   name,
                   null);
-          store.handleDelete(one.objectPath());
+          if (!heldOnLostNode(one, type, item, gracePeriod)) {
+            store.handleDelete(one.objectPath());
+          }
           deleted.add(item);
         }
         ObjectNode result = JSON.createObjectNode();
@@ -505,6 +541,10 @@ final class SandboxDispatcher extends Dispatcher {
       if (type.kind().equals("Namespace") && type.group().isEmpty()) {
         deleteContents(target.name());
       }
+      Optional<JsonNode> pod = find(target);
+      if (pod.isPresent() && heldOnLostNode(target, type, pod.get(), gracePeriod)) {
+        return json(200, find(target).orElse(pod.get()).toString());
+      }
       MockResponse response = store.handleDelete(target.objectPath());
       if (response.code() == 404) {
         throw new ApiException(ApiStatus.notFound(target));
@@ -513,6 +553,64 @@ final class SandboxDispatcher extends Dispatcher {
         types = null;
       }
       return json(200, find(target).map(JsonNode::toString).orElse(bodyText(response)));
+    }
+  }
+
+  /**
+   * A pod whose node is lost ({@code sandbox.exectask.dev/node: lost}) is only marked for deletion:
+   * in a cluster its kubelet would finish the deletion and cannot be reached. A finalizer standing
+   * for that kubelet keeps the object; a delete with grace period 0 (the node once back, or {@code
+   * --force}) removes the finalizer, and with it the pod. Returns whether the deletion was handled.
+   */
+  private boolean heldOnLostNode(
+      ResourcePath path, ResourceType type, JsonNode object, long gracePeriod) {
+    if (!type.group().isEmpty() || !type.kind().equals("Pod")) {
+      return false;
+    }
+    JsonNode metadata = object.path("metadata");
+    List<String> finalizers = new ArrayList<>();
+    metadata.path("finalizers").forEach(f -> finalizers.add(f.asText()));
+    boolean held = finalizers.contains(EmulatedNode.UNREACHABLE_NODE_FINALIZER);
+    boolean lost =
+        EmulatedNode.NODE_LOST.equals(
+            metadata.path("annotations").path(EmulatedNode.NODE_ANNOTATION).asText(null));
+    if (gracePeriod == 0 ? !held : !held && !lost) {
+      return false;
+    }
+    ObjectNode written = object.deepCopy();
+    ArrayNode kept = written.with("metadata").putArray("finalizers");
+    finalizers.stream()
+        .filter(f -> !f.equals(EmulatedNode.UNREACHABLE_NODE_FINALIZER))
+        .forEach(kept::add);
+    if (gracePeriod != 0) {
+      if (held) {
+        return true;
+      }
+      kept.add(EmulatedNode.UNREACHABLE_NODE_FINALIZER);
+      written
+          .with("metadata")
+          .put(
+              "deletionTimestamp",
+              clock.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
+    }
+    stored(path, type, store.handleUpdate(request(HttpMethod.PUT, path.path(), written)));
+    return true;
+  }
+
+  /** DeleteOptions.gracePeriodSeconds, from the query or the body; -1 when not given. */
+  private static long gracePeriodSeconds(RecordedRequest request, Map<String, List<String>> query) {
+    String fromQuery = first(query, "gracePeriodSeconds");
+    try {
+      if (fromQuery != null) {
+        return Long.parseLong(fromQuery);
+      }
+      byte[] body = request.getBody() == null ? new byte[0] : request.getBody().getBytes();
+      if (body.length == 0) {
+        return -1;
+      }
+      return JSON.readTree(body).path("gracePeriodSeconds").asLong(-1);
+    } catch (IOException | NumberFormatException e) {
+      return -1;
     }
   }
 
@@ -594,7 +692,13 @@ final class SandboxDispatcher extends Dispatcher {
       throw new ApiException(
           ApiStatus.badRequest("you must specify at least 1 of stdin, stdout, stderr"));
     }
-    return exec.withContainer(container);
+    Map<String, String> annotations = new LinkedHashMap<>();
+    object
+        .path("metadata")
+        .path("annotations")
+        .fields()
+        .forEachRemaining(a -> annotations.put(a.getKey(), a.getValue().asText()));
+    return exec.withPod(container, annotations);
   }
 
   private boolean namespaceExists(String namespace) {

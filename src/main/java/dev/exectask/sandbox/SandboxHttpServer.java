@@ -14,6 +14,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
@@ -31,6 +32,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.jboss.logging.Logger;
 
 /**
@@ -42,6 +45,14 @@ import org.jboss.logging.Logger;
 final class SandboxHttpServer extends MockWebServer {
 
   private static final Logger LOG = Logger.getLogger(SandboxHttpServer.class);
+
+  /** The sandbox's own read-only count of a pod's open exec connections. */
+  static final Pattern EXEC_COUNT =
+      Pattern.compile("/sandbox/v1/namespaces/([^/]+)/pods/([^/]+)/execs/?");
+
+  /** How long kube-apiserver takes to give up dialing an unreachable kubelet. */
+  static final long LOST_NODE_DIAL_MILLIS = 2000;
+
   private static final int MAX_WEBSOCKET_MESSAGE = 16 * 1024 * 1024;
 
   /** Go's http.DefaultMaxHeaderBytes, which kube-apiserver keeps. */
@@ -50,6 +61,7 @@ final class SandboxHttpServer extends MockWebServer {
   private final Vertx vertx;
   private final ExecBackend execBackend;
   private final ExecutorService threads;
+  private final ExecConnections connections = new ExecConnections();
   private SandboxDispatcher dispatcher;
   private HttpServer server;
   private String host = "127.0.0.1";
@@ -72,6 +84,12 @@ final class SandboxHttpServer extends MockWebServer {
   public void setDispatcher(Dispatcher dispatcher) {
     super.setDispatcher(dispatcher);
     this.dispatcher = (SandboxDispatcher) dispatcher;
+    this.dispatcher.onPodWrite(connections::podWritten);
+  }
+
+  /** How many exec connections into the pod are open, hung ones included. */
+  int openExecs(String namespace, String podName) {
+    return connections.count(namespace, podName);
   }
 
   @Override
@@ -135,6 +153,12 @@ final class SandboxHttpServer extends MockWebServer {
   private void route(HttpServerRequest request) {
     QueryStringDecoder uri = new QueryStringDecoder(request.uri());
     Map<String, List<String>> query = uri.parameters();
+    Matcher execCount = EXEC_COUNT.matcher(uri.path());
+    if (execCount.matches() && request.method() == io.vertx.core.http.HttpMethod.GET) {
+      int open = connections.count(execCount.group(1), execCount.group(2));
+      write(request.response(), SandboxDispatcher.json(200, "{\"open\":" + open + "}"));
+      return;
+    }
     boolean upgrade = "websocket".equalsIgnoreCase(request.getHeader("Upgrade"));
     Optional<ResourcePath> target = ResourcePath.parse(uri.path());
     if (target.isPresent()
@@ -201,11 +225,23 @@ final class SandboxHttpServer extends MockWebServer {
       write(request.response(), SandboxDispatcher.json(error.code(), error.body()));
       return;
     }
+    if (checked.nodeLost()) {
+      // The API server dials the kubelet before it upgrades the client, and times out.
+      vertx.setTimer(
+          LOST_NODE_DIAL_MILLIS,
+          id ->
+              write(
+                  request.response(),
+                  SandboxDispatcher.json(500, ExecStatus.unreachableKubelet())));
+      return;
+    }
+    HttpConnection connection = request.connection();
     request
         .toWebSocket()
         .onSuccess(
             webSocket ->
-                new ExecSession(checked, webSocket, vertx.getOrCreateContext())
+                new ExecSession(
+                        checked, webSocket, connection, vertx.getOrCreateContext(), connections)
                     .start(execBackend, threads))
         .onFailure(e -> LOG.debugf(e, "exec upgrade of %s failed", request.uri()));
   }

@@ -78,6 +78,37 @@ import org.jboss.logging.Logger;
  * is unavailable. The mounts are made right after PID 1 starts, before the container is reported
  * running; only a command run as PID 1 itself could meet a shell in those few milliseconds.
  *
+ * <p><b>Fault annotations</b>, so that {@code kubectl annotate} shows how a client copes (the exec
+ * connections are the sandbox API server's; it reads the annotations from the stored pod):
+ *
+ * <ul>
+ *   <li>{@code sandbox.exectask.dev/drop-exec-connections: <any value>}: each new value (the first
+ *       included) cuts every exec connection open into the pod at that moment, as a load balancer
+ *       or a restarting API server does: the TCP connection closes with no status on channel 3 and
+ *       no close frame. The exec'd processes run on; their stdin gets end-of-file. Later execs are
+ *       not affected.
+ *   <li>{@code sandbox.exectask.dev/exec-fault: fail-mid-stream}: while present, each exec starts
+ *       its process and relays its output, then is cut the same way once 1024 bytes of stdin have
+ *       reached the process, or 300 ms after the start if the client sent no stdin by then, or when
+ *       the process exits: its exit status never arrives. The process runs on, its stdin closed.
+ *   <li>{@code sandbox.exectask.dev/exec-fault: hang}: while present, an exec is upgraded to a
+ *       websocket and nothing more happens: no process, no frame, until the client closes it.
+ *       {@code GET /sandbox/v1/namespaces/NS/pods/NAME/execs} answers {@code {"open": N}}, the exec
+ *       connections open into the pod, hung ones included.
+ *   <li>{@code sandbox.exectask.dev/node: lost}: the pod's node is unreachable. A new exec is
+ *       answered after 2 s with HTTP 500 and the Status {@code error dialing backend: dial tcp
+ *       10.0.0.1:10250: i/o timeout}, as kube-apiserver answers for an unreachable kubelet; open
+ *       exec connections are cut (processes run on). The node writes what the node lifecycle
+ *       controller writes ({@code MarkPodsNotReady}): the last status with {@code Ready} False,
+ *       ContainersReady and the container statuses unchanged, and nothing more until it is back.
+ *       Deleting the pod leaves it Terminating (deletionTimestamp set, the finalizer {@value
+ *       #UNREACHABLE_NODE_FINALIZER} standing for the kubelet), its containers running. Removing
+ *       the annotation brings the node back: it reports the truth again and finishes a pending
+ *       deletion (SIGKILL, then a grace-period-0 delete). A forced delete ({@code --grace-period=0
+ *       --force}) removes the pod at once and, unlike a real lost machine where they would live on,
+ *       kills its containers so nothing is left on this host.
+ * </ul>
+ *
  * <p>Not emulated: init containers, probes (a running container is ready), resources and volumes.
  */
 public final class EmulatedNode implements AutoCloseable {
@@ -85,6 +116,15 @@ public final class EmulatedNode implements AutoCloseable {
   public static final String NO_REAP = "no-reap";
   public static final String SHELL_ANNOTATION = "sandbox.exectask.dev/shell";
   public static final String NO_SHELL = "none";
+  public static final String DROP_EXEC_ANNOTATION = "sandbox.exectask.dev/drop-exec-connections";
+  public static final String EXEC_FAULT_ANNOTATION = "sandbox.exectask.dev/exec-fault";
+  public static final String FAIL_MID_STREAM = "fail-mid-stream";
+  public static final String HANG = "hang";
+  public static final String NODE_ANNOTATION = "sandbox.exectask.dev/node";
+  public static final String NODE_LOST = "lost";
+
+  /** Stands for the unreachable kubelet on a pod deleted while its node is lost. */
+  public static final String UNREACHABLE_NODE_FINALIZER = "sandbox.exectask.dev/unreachable-node";
 
   private static final Logger LOG = Logger.getLogger(EmulatedNode.class);
   private static final Path HOST_ROOT = Path.of("/");
@@ -310,9 +350,21 @@ public final class EmulatedNode implements AutoCloseable {
       return;
     }
     runtime.pod = pod;
+    boolean lost = PodRuntime.lost(pod);
+    if (lost != runtime.nodeLost) {
+      runtime.nodeLost = lost;
+      LOG.debugf("Pod %s: node %s", runtime.key(), lost ? "lost" : "back");
+      requestStatusWrite(runtime);
+    }
     if (deleting && !runtime.deleting) {
-      runtime.deleting = true;
-      killContainers(runtime);
+      if (lost) {
+        // No kubelet hears of the deletion: the pod stays Terminating, its containers run on.
+        runtime.deletionHeld = true;
+      } else {
+        runtime.deleting = true;
+        killContainers(runtime);
+        finishHeldDeletion(runtime);
+      }
     }
     if (runtime.serverStatusJson != null
         && !runtime.statusCheckQueued
@@ -349,6 +401,27 @@ public final class EmulatedNode implements AutoCloseable {
     pod.removed = true;
     pods.remove(pod.key(), pod);
     killContainers(pod);
+  }
+
+  /**
+   * The node is back for a pod deleted while it was lost: once its containers are gone, the node
+   * removes the pod, as a kubelet does with a grace-period-0 delete.
+   */
+  private void finishHeldDeletion(PodRuntime pod) {
+    if (!pod.deletionHeld
+        || !pod.deleting
+        || pod.removed
+        || pod.containers().stream().anyMatch(c -> c.current != null)) {
+      return;
+    }
+    try {
+      client.pods().inNamespace(pod.namespace).withName(pod.name).withGracePeriod(0).delete();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 404 && !closed.get()) {
+        LOG.debugf(e, "Deleting pod %s failed; retrying", pod.key());
+        later(STATUS_RETRY, () -> finishHeldDeletion(pod));
+      }
+    }
   }
 
   private void killContainers(PodRuntime pod) {
@@ -492,6 +565,7 @@ public final class EmulatedNode implements AutoCloseable {
         exitCode,
         exitCode == 0 ? "Completed" : "Error",
         null);
+    finishHeldDeletion(pod);
   }
 
   private void containerEnded(
@@ -544,11 +618,17 @@ public final class EmulatedNode implements AutoCloseable {
       return;
     }
     PodStatus status =
-        PodStatusComposer.compose(
-            pod.containers().stream().map(ContainerRuntime::view).toList(),
-            pod.startTime,
-            pod.lastStatus,
-            clock.instant());
+        pod.nodeLost
+            // Only the node lifecycle controller writes now: it turns the pod not Ready.
+            ? PodStatusComposer.nodeLost(pod.lastStatus, clock.instant())
+            : PodStatusComposer.compose(
+                pod.containers().stream().map(ContainerRuntime::view).toList(),
+                pod.startTime,
+                pod.lastStatus,
+                clock.instant());
+    if (status == null) {
+      return;
+    }
     String json = serialization.asJson(status);
     if (json.equals(pod.lastStatusJson) && !pod.rewrite) {
       return;

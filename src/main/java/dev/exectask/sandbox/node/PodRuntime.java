@@ -35,6 +35,13 @@ final class PodRuntime {
   volatile Pod pod;
   volatile boolean removed;
   boolean deleting;
+
+  /** {@code sandbox.exectask.dev/node: lost}: the node is cut off from the API. */
+  boolean nodeLost;
+
+  /** The pod was deleted while its node was lost: the node finishes the deletion once back. */
+  boolean deletionHeld;
+
   PodStatus lastStatus;
   String lastStatusJson;
   String serverStatusJson;
@@ -56,11 +63,18 @@ final class PodRuntime {
     this.containers = Collections.unmodifiableMap(byName);
     Map<String, String> annotations =
         Objects.requireNonNullElse(pod.getMetadata().getAnnotations(), Map.of());
+    this.nodeLost = lost(pod);
     this.reapsOrphans = !EmulatedNode.NO_REAP.equals(annotations.get(EmulatedNode.INIT_ANNOTATION));
     this.missingCommands =
         EmulatedNode.NO_SHELL.equals(annotations.get(EmulatedNode.SHELL_ANNOTATION))
             ? ShellHider.SHELLS
             : Set.of();
+  }
+
+  static boolean lost(Pod pod) {
+    Map<String, String> annotations = pod.getMetadata().getAnnotations();
+    return annotations != null
+        && EmulatedNode.NODE_LOST.equals(annotations.get(EmulatedNode.NODE_ANNOTATION));
   }
 
   static String key(String namespace, String name) {

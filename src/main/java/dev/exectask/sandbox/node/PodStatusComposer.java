@@ -72,6 +72,33 @@ final class PodStatusComposer {
         .build();
   }
 
+  /**
+   * What the node lifecycle controller makes of the last status the kubelet wrote when the node
+   * stops answering ({@code MarkPodsNotReady}): the {@code Ready} condition turns False, keeping
+   * its reason and message; everything else, ContainersReady and the container statuses included,
+   * stays as last reported. Null when the kubelet never reported.
+   */
+  static PodStatus nodeLost(PodStatus last, Instant now) {
+    if (last == null) {
+      return null;
+    }
+    PodStatus status = new PodStatusBuilder(last).build();
+    List<PodCondition> conditions = new ArrayList<>();
+    for (PodCondition condition :
+        Objects.requireNonNullElse(last.getConditions(), List.<PodCondition>of())) {
+      if (condition.getType().equals("Ready") && !condition.getStatus().equals("False")) {
+        condition =
+            new PodConditionBuilder(condition)
+                .withStatus("False")
+                .withLastTransitionTime(time(now))
+                .build();
+      }
+      conditions.add(condition);
+    }
+    status.setConditions(conditions);
+    return status;
+  }
+
   /** RFC 3339 in whole seconds, as the API server stores times. */
   static String time(Instant instant) {
     return instant.truncatedTo(ChronoUnit.SECONDS).toString();
