@@ -46,8 +46,11 @@ import org.jboss.logging.Logger;
  * --mount-proc} (inside a user namespace mapping the caller to root when not root) whose PID 1 runs
  * the container's command and args ($(VAR) expanded) with its env and workingDir. The image is
  * ignored and the file system is the host's. Without command and args PID 1 is a small sh init that
- * sleeps and reaps orphans ({@code default-init.sh}). A container's stdout and stderr go to {@code
- * <workDir>/pods/<namespace>_<pod>_<uid>/<container>/<restartCount>.log}.
+ * sleeps and reaps orphans ({@code default-init.sh}). PID 1 and every exec'd process keep only the
+ * capabilities a container runtime grants by default ({@link
+ * NamespaceCommands#DEFAULT_CAPABILITIES}): no CAP_SYS_PTRACE, so root in a container cannot read
+ * another uid's /proc/PID/environ, as in a real pod; no_new_privs stays off. A container's stdout
+ * and stderr go to {@code <workDir>/pods/<namespace>_<pod>_<uid>/<container>/<restartCount>.log}.
  *
  * <p><b>Status.</b> Written through the status subresource: phase, conditions, pod and host IP
  * 127.0.0.1, and containerStatuses with a fresh {@code sandbox://} containerID per run. When PID 1
@@ -527,6 +530,7 @@ public final class EmulatedNode implements AutoCloseable {
       Optional<ProcessHandle> init = ProcessHandle.of(child.getAsLong());
       if (!commandLine.isEmpty()
           && !commandLine.equals(LinuxProcesses.commandLine(unsharePid))
+          && !commands.isCapabilityDrop(commandLine)
           && init.isPresent()) {
         if (!pod.missingCommands.isEmpty()) {
           shellHider.hide(commands, init.get().pid(), instance.environment.path());

@@ -6,23 +6,69 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.jboss.logging.Logger;
 
 /**
  * The util-linux command lines that create a container's namespaces and enter them. As root the
  * namespaces belong to the host; otherwise a user namespace mapping the caller to root holds them,
- * and nsenter joins it with --preserve-credentials.
+ * and nsenter joins it with --preserve-credentials. Every process of a container, PID 1 and exec'd
+ * ones, runs with the capabilities a container runtime grants by default: setpriv drops the others
+ * from the bounding set (and clears the inheritable set, as containerd does) once inside the
+ * namespaces, since entering them needs the privileges a container lacks.
  */
 final class NamespaceCommands {
+  private static final Logger LOG = Logger.getLogger(NamespaceCommands.class);
   private final String unshare;
   private final String nsenter;
   private final String setpriv;
   private final boolean rootless;
 
-  private NamespaceCommands(String unshare, String nsenter, String setpriv, boolean rootless) {
+  /**
+   * The capabilities containerd, CRI-O and Docker give a container that asks for none more
+   * (containerd's {@code oci.defaultUnixCaps}, moby's {@code caps.DefaultCapabilities}): no
+   * CAP_SYS_PTRACE, so another uid's /proc/PID/environ is unreadable, no CAP_SYS_ADMIN.
+   */
+  static final List<String> DEFAULT_CAPABILITIES =
+      List.of(
+          "chown",
+          "dac_override",
+          "fsetid",
+          "fowner",
+          "mknod",
+          "net_raw",
+          "setgid",
+          "setuid",
+          "setfcap",
+          "setpcap",
+          "net_bind_service",
+          "sys_chroot",
+          "kill",
+          "audit_write");
+
+  /** setpriv's arguments that leave a process the default capabilities; empty without setpriv. */
+  private final List<String> dropCapabilities;
+
+  private NamespaceCommands(
+      String unshare,
+      String nsenter,
+      String setpriv,
+      boolean rootless,
+      List<String> dropCapabilities) {
     this.unshare = unshare;
     this.nsenter = nsenter;
     this.setpriv = setpriv;
     this.rootless = rootless;
+    this.dropCapabilities = dropCapabilities;
+  }
+
+  static List<String> dropCapabilities(String setpriv) {
+    return List.of(
+        setpriv,
+        "--bounding-set",
+        "-all," + String.join(",", DEFAULT_CAPABILITIES.stream().map(c -> "+" + c).toList()),
+        "--inh-caps",
+        "-all",
+        "--");
   }
 
   /**
@@ -53,8 +99,22 @@ final class NamespaceCommands {
             .succeeded()) {
       setpriv = null;
     }
-    NamespaceCommands commands = new NamespaceCommands(unshare, nsenter, setpriv, rootless);
+    List<String> drop = setpriv == null ? List.of() : dropCapabilities(setpriv);
+    NamespaceCommands commands = new NamespaceCommands(unshare, nsenter, setpriv, rootless, drop);
     HostCommand.Result probe = HostCommand.run(commands.runAsInit(List.of(truth)), null);
+    if (!probe.succeeded() && !drop.isEmpty()) {
+      NamespaceCommands privileged =
+          new NamespaceCommands(unshare, nsenter, setpriv, rootless, List.of());
+      HostCommand.Result retry = HostCommand.run(privileged.runAsInit(List.of(truth)), null);
+      if (retry.succeeded()) {
+        LOG.warnf(
+            "setpriv cannot drop capabilities here (%s): containers keep every capability of"
+                + " the sandbox's user, CAP_SYS_PTRACE included",
+            probe.output());
+        commands = privileged;
+        probe = retry;
+      }
+    }
     if (!probe.succeeded()) {
       throw new IllegalStateException(
           "The sandbox cannot create PID namespaces with unshare ("
@@ -85,8 +145,19 @@ final class NamespaceCommands {
     }
     command.addAll(
         List.of(unshare, "--kill-child=SIGKILL", "--pid", "--fork", "--mount-proc", "--"));
+    command.addAll(dropCapabilities);
     command.addAll(argv);
     return command;
+  }
+
+  /**
+   * Whether a process's command line is still the launcher of a container's PID 1 (unshare's child
+   * before it has exec'd setpriv's target), not the container's own command.
+   */
+  boolean isCapabilityDrop(List<String> commandLine) {
+    return !dropCapabilities.isEmpty()
+        && commandLine.size() > dropCapabilities.size()
+        && commandLine.subList(0, dropCapabilities.size()).equals(dropCapabilities);
   }
 
   /**
@@ -95,6 +166,7 @@ final class NamespaceCommands {
   List<String> enter(long init, String workingDir, List<String> argv) {
     List<String> command = new ArrayList<>(nsenterPrefix(init));
     command.addAll(List.of("--pid", "--mount", "--wd=" + workingDir, "--"));
+    command.addAll(dropCapabilities);
     command.addAll(argv);
     return command;
   }
@@ -111,6 +183,12 @@ final class NamespaceCommands {
     return rootless
         ? List.of(nsenter, "--target", Long.toString(init), "--preserve-credentials", "--user")
         : List.of(nsenter, "--target", Long.toString(init));
+  }
+
+  private static List<String> concat(List<String> first, List<String> second) {
+    List<String> all = new ArrayList<>(first);
+    all.addAll(second);
+    return all;
   }
 
   private static long effectiveUid() {

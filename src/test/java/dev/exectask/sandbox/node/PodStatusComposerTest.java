@@ -44,6 +44,25 @@ class PodStatusComposerTest {
   }
 
   @Test
+  void aLostNodeTurnsOnlyReadyFalseAsTheNodeLifecycleControllerDoes() {
+    List<PodStatusComposer.ContainerView> running = List.of(view("a", true, false, 0));
+    PodStatus last = PodStatusComposer.compose(running, START, null, START);
+    Instant later = START.plusSeconds(40);
+
+    PodStatus lost = PodStatusComposer.nodeLost(last, later);
+
+    assertEquals("False", condition(lost, "Ready").getStatus());
+    assertEquals("2025-01-01T10:00:40Z", condition(lost, "Ready").getLastTransitionTime());
+    assertEquals("True", condition(lost, "ContainersReady").getStatus());
+    assertEquals(
+        "2025-01-01T10:00:00Z", condition(lost, "ContainersReady").getLastTransitionTime());
+    assertEquals(last.getContainerStatuses(), lost.getContainerStatuses());
+    assertEquals("Running", lost.getPhase());
+    assertEquals("True", condition(last, "Ready").getStatus(), "the last status is left as it was");
+    assertEquals(null, PodStatusComposer.nodeLost(null, later), "nothing to mark before a report");
+  }
+
+  @Test
   void unchangedConditionsKeepTheirTransitionTime() {
     List<PodStatusComposer.ContainerView> running = List.of(view("a", true, false, 0));
     PodStatus first = PodStatusComposer.compose(running, START, null, START);
