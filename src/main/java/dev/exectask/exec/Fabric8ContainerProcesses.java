@@ -21,6 +21,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
@@ -32,7 +33,7 @@ public final class Fabric8ContainerProcesses implements ContainerProcesses {
   private static final int SCRIPT_OUTPUT_BYTES = 16 * 1024;
 
   /** Beyond its own waits, how long a killer or an observer may take before it is cut off. */
-  private static final Duration SCRIPT_TIMEOUT_MARGIN = Duration.ofSeconds(30);
+  private static final Duration SCRIPT_TIMEOUT_MARGIN = Duration.ofSeconds(15);
 
   /**
    * How long one observer waits for the command to end before it reports "running" and a new one is
@@ -213,15 +214,26 @@ public final class Fabric8ContainerProcesses implements ContainerProcesses {
       return end;
     }
     return end.orTimeout(bound.toMillis(), TimeUnit.MILLISECONDS)
-        .whenComplete(
+        .handle(
             (result, failure) -> {
-              if (failure != null) {
+              if (failure == null) {
+                return result;
+              }
+              Throwable cause =
+                  failure instanceof CompletionException && failure.getCause() != null
+                      ? failure.getCause()
+                      : failure;
+              if (cause instanceof TimeoutException) {
                 timedOut.set(true);
                 ExecWatch watch = opened.get();
                 if (watch != null) {
                   watch.close();
                 }
+                throw new CompletionException(
+                    new TimeoutException(
+                        "the exec did not end within " + bound.toSeconds() + "s and was closed"));
               }
+              throw new CompletionException(cause);
             });
   }
 
@@ -230,11 +242,32 @@ public final class Fabric8ContainerProcesses implements ContainerProcesses {
 
     static ExecEnd failedToOpen(Throwable t) {
       Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
-      String message =
-          cause instanceof KubernetesClientException kce && kce.getStatus() != null
-              ? kce.getStatus().getMessage()
-              : cause.getMessage();
-      return new ExecEnd(null, null, message == null ? cause.toString() : message, cause);
+      return new ExecEnd(null, null, describeFailure(cause), cause);
+    }
+
+    /**
+     * What went wrong, for a status message: the API server's Status message where it sent one, the
+     * HTTP code, and the causes' messages (fabric8's own says only "An error has occurred.").
+     */
+    static String describeFailure(Throwable failure) {
+      java.util.LinkedHashSet<String> parts = new java.util.LinkedHashSet<>();
+      for (Throwable t = failure; t != null && parts.size() < 4; t = t.getCause()) {
+        if (t instanceof KubernetesClientException kce) {
+          if (kce.getStatus() != null && kce.getStatus().getMessage() != null) {
+            parts.add(kce.getStatus().getMessage());
+          }
+          if (kce.getCode() > 0) {
+            parts.add("HTTP " + kce.getCode());
+          }
+        }
+        if (t.getMessage() != null && !t.getMessage().isBlank()) {
+          parts.add(t.getMessage().strip());
+        }
+        if (t.getCause() == t) {
+          break;
+        }
+      }
+      return parts.isEmpty() ? failure.toString() : String.join(": ", parts);
     }
 
     String describe() {

@@ -609,6 +609,193 @@ class ExecTaskLifecycleTest {
         .forEach(p -> ProcessHandle.of(p.pid()).ifPresent(ProcessHandle::destroyForcibly));
   }
 
+  // ---- faults of the connection and of the node (sandbox knobs) -------------------------------
+
+  static final String EXEC_FAULT = "sandbox.exectask.dev/exec-fault";
+  static final String NODE = "sandbox.exectask.dev/node";
+
+  /** Sets (or, with null, removes) an annotation of pod p. */
+  void annotatePod(String key, String value) {
+    client
+        .pods()
+        .inNamespace(ns.name())
+        .withName("p")
+        .edit(
+            pod -> {
+              Map<String, String> annotations = new java.util.HashMap<>();
+              if (pod.getMetadata().getAnnotations() != null) {
+                annotations.putAll(pod.getMetadata().getAnnotations());
+              }
+              if (value == null) {
+                annotations.remove(key);
+              } else {
+                annotations.put(key, value);
+              }
+              pod.getMetadata().setAnnotations(annotations);
+              return pod;
+            });
+  }
+
+  void annotateTask(String name, String key, String value) {
+    client
+        .resources(ExecTask.class)
+        .inNamespace(ns.name())
+        .withName(name)
+        .edit(
+            t -> {
+              Map<String, String> annotations = new java.util.HashMap<>();
+              if (t.getMetadata().getAnnotations() != null) {
+                annotations.putAll(t.getMetadata().getAnnotations());
+              }
+              annotations.put(key, value);
+              t.getMetadata().setAnnotations(annotations);
+              return t;
+            });
+  }
+
+  /** Exec connections the sandbox holds open into pod p. */
+  int openExecs() {
+    String body =
+        client.raw(
+            SandboxTestResource.sandbox().url()
+                + "/sandbox/v1/namespaces/"
+                + ns.name()
+                + "/pods/p/execs");
+    return Integer.parseInt(body.replaceAll("[^0-9]", ""));
+  }
+
+  /** The wrapper's state dir in the container, which shares the host's /tmp. */
+  static java.nio.file.Path stateDir(String uid) {
+    return java.nio.file.Path.of("/tmp/.exectask", uid);
+  }
+
+  /**
+   * The exec is cut mid-stream with the command still running: no exit status arrives. The task
+   * stays Running, the operator observes the command's exit, kills what is left, then decides.
+   */
+  @Test
+  void anExecCutMidStreamIsObservedAndKilledBeforeTheVerdict() {
+    pod("p");
+    annotatePod(EXEC_FAULT, "fail-mid-stream");
+    task(
+        "cut",
+        s -> s.setCommand(List.of("sh", "-c", "sleep 300 >/dev/null 2>&1 & sleep 1; exit 3")));
+    String uid = awaitProcesses("cut", 2);
+    // The sandbox cuts the exec as the wrapper exits: no exit status reaches the operator.
+    await().atMost(SHORT).until(() -> java.nio.file.Files.exists(stateDir(uid).resolve("exit")));
+    // The observer and the killer need the connection back.
+    annotatePod(EXEC_FAULT, null);
+    ExecTaskStatus status = awaitPhase("cut", Phase.Failed);
+    assertEquals(Reasons.NON_ZERO_EXIT_CODE, status.getReason());
+    assertEquals(3, status.getExitCode());
+    assertEquals(1, status.getKilledProcesses(), "the background sleep");
+    assertNothingLeft(uid);
+  }
+
+  @Test
+  void stdinCutShortFailsWithExecErrorAndTheCommandNeverRuns() {
+    pod("p");
+    annotatePod(EXEC_FAULT, "fail-mid-stream");
+    java.nio.file.Path proof = java.nio.file.Path.of("/tmp", "exectask-ran-" + ns.name());
+    task(
+        "short",
+        s -> {
+          s.setCommand(List.of("sh", "-c", "cat >\"$0\"", proof.toString()));
+          s.setStdin("x".repeat(64 * 1024));
+        });
+    String uid = get("short").getMetadata().getUid();
+    await().atMost(SHORT).until(() -> java.nio.file.Files.exists(stateDir(uid).resolve("failed")));
+    annotatePod(EXEC_FAULT, null);
+    ExecTaskStatus status = awaitPhase("short", Phase.Failed);
+    assertEquals(Reasons.EXEC_ERROR, status.getReason());
+    assertTrue(status.getMessage().contains("stdin was cut short: got "), status.getMessage());
+    assertNull(status.getExitCode());
+    assertFalse(java.nio.file.Files.exists(proof), "the command ran on a prefix of its input");
+    assertNothingLeft(uid);
+  }
+
+  /** The node is lost, the pod not deleted: the kill cannot reach it, and the task says so. */
+  @Test
+  void aDeletionThatCannotKillShowsStalledAndSkipKillReleasesIt() {
+    pod("p");
+    task("lost", s -> s.setCommand(List.of("sleep", "300")));
+    String uid = awaitProcesses("lost", 1);
+    annotatePod(NODE, "lost");
+    delete("lost");
+    await("Stalled with the reason and the attempt count")
+        .atMost(SHORT)
+        .until(
+            () ->
+                get("lost").getStatus().getConditions().stream()
+                    .anyMatch(
+                        c ->
+                            "Stalled".equals(c.getType())
+                                && "True".equals(c.getStatus())
+                                && "KillFailed".equals(c.getReason())
+                                && c.getMessage().matches("(?s).*attempt \\d+ failed \\(.+\\).*")));
+    assertEquals(Phase.Running, get("lost").getStatus().getPhase());
+    await().atMost(SHORT).until(() -> eventReasons("lost").contains("KillFailed"));
+    annotateTask("lost", ExecTask.SKIP_KILL_ANNOTATION, "true");
+    await().atMost(SHORT).pollInterval(Duration.ofMillis(50)).until(() -> get("lost") == null);
+    await().atMost(SHORT).until(() -> eventReasons("lost").contains("KillSkipped"));
+    assertFalse(HostProcess.carryingMarker(uid).isEmpty(), "released without a kill, as asked");
+    annotatePod(NODE, null);
+  }
+
+  /** A pod Terminating on a lost node counts as gone: the deletion of its task does not hang. */
+  @Test
+  void aDeletionWaitingOnALostNodeEndsWhenThePodIsDeleted() {
+    pod("p");
+    task("stuck", s -> s.setCommand(List.of("sleep", "300")));
+    String uid = awaitProcesses("stuck", 1);
+    annotatePod(NODE, "lost");
+    delete("stuck");
+    await().during(Duration.ofSeconds(2)).atMost(SHORT).until(() -> get("stuck") != null);
+    client.pods().inNamespace(ns.name()).withName("p").delete();
+    await().atMost(SHORT).pollInterval(Duration.ofMillis(50)).until(() -> get("stuck") == null);
+    await()
+        .atMost(SHORT)
+        .until(
+            () ->
+                events("stuck").stream()
+                    .anyMatch(
+                        e ->
+                            "Killed".equals(e.getReason())
+                                && e.getMessage().contains("node that is unreachable")));
+    annotatePod(NODE, null);
+    await().atMost(SHORT).until(() -> HostProcess.carryingMarker(uid).isEmpty());
+  }
+
+  /** A killer exec that hangs is closed at its bound, the attempt counted, and retried. */
+  @Test
+  void aHungKillerIsClosedAndRetried() {
+    pod("p");
+    task(
+        "hung",
+        s -> {
+          s.setCommand(List.of("sleep", "300"));
+          s.setTerminationGracePeriodSeconds(0L);
+        });
+    String uid = awaitProcesses("hung", 1);
+    assertEquals(1, openExecs(), "the command's own exec");
+    annotatePod(EXEC_FAULT, "hang");
+    delete("hung");
+    await("the hung killer closed and the attempt reported")
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () ->
+                get("hung").getStatus().getConditions().stream()
+                    .anyMatch(
+                        c ->
+                            "KillFailed".equals(c.getReason())
+                                && c.getMessage().contains("did not end within")));
+    assertEquals(Phase.Running, get("hung").getStatus().getPhase());
+    annotatePod(EXEC_FAULT, null);
+    await().atMost(Duration.ofSeconds(60)).until(() -> get("hung") == null);
+    assertNothingLeft(uid);
+    await("no exec left open").atMost(SHORT).until(() -> openExecs() == 0);
+  }
+
   @Test
   void deletingAPendingTaskIsImmediate() {
     task("waiting", s -> s.setCommand(List.of("true")));
