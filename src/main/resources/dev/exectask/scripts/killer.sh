@@ -5,7 +5,7 @@
 # EXECTASK_UID=UID environment marker, the CPU-time token (see lib.sh), the command's
 # process group, the recorded command, and parentage.
 #
-# Needs from lib.sh: task_uid, proc, same, load_state, find_marked, pause, now. Besides
+# Needs from lib.sh: task_uid, number, proc, same, load_state, find_marked, pause, now. Besides
 # builtins it uses only tr, grep, sleep and rm. Run as
 #   sh -c "$LIB$KILLER" exectask-killer UID TOKEN GRACE_SECONDS
 # Collects the tree (processes carrying the marker or the token, members of the
@@ -33,12 +33,8 @@
 # Exit codes: 0 when M is 0, 1 otherwise, 2 on a malformed call (nothing printed).
 
 task_uid "$1" "$2" exectask-killer
-grace=$3
-case $grace in '' | *[!0-9]*)
-  echo 'exectask-killer: invalid grace period' >&2
-  exit 2
-  ;;
-esac
+number "$3" 'grace period' exectask-killer
+grace=$number
 
 # Sets tree to " PID:STARTTIME ... " for every live process of the task, from a snapshot
 # of "PID PPID PGRP STARTTIME" lines of every live process of the container.

@@ -6,6 +6,7 @@
 #
 #   task_uid UID TOKEN WHO  validates the call's task uid and CPU-time token; sets uid,
 #                           token, marker (EXECTASK_UID=UID); exits 2 on a malformed one
+#   number VALUE WHAT WHO   sets number to VALUE, a whole number; exits 2 otherwise
 #   proc PID                reads /proc/PID/stat into p_state p_ppid p_pgrp p_start
 #   same PID START          succeeds while PID is still the process with starttime START
 #   state_bases             the directories a state dir may live in, in order
@@ -36,14 +37,19 @@ task_uid() {
     exit 2
     ;;
   esac
-  case $2 in '' | *[!0-9]*)
-    echo "$3: invalid task token" >&2
-    exit 2
-    ;;
-  esac
+  number "$2" 'task token' "$3"
   uid=$1
   token=$2
   marker=EXECTASK_UID=$uid
+}
+
+number() {
+  case $1 in '' | *[!0-9]*)
+    echo "$3: invalid $2" >&2
+    exit 2
+    ;;
+  esac
+  number=$1
 }
 
 # Fails when the process is gone or a zombie. comm (field 2) may hold spaces, parentheses

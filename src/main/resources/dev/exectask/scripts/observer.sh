@@ -3,7 +3,7 @@
 # connection that failed or was cut), waiting a while for it to end if it still runs. It
 # only reads (the wrapper's state dir and /proc) and never kills anything.
 #
-# Needs from lib.sh: task_uid, same, load_state, find_marked, pause, now. Besides
+# Needs from lib.sh: task_uid, number, same, load_state, find_marked, pause, now. Besides
 # builtins it uses only tr, grep and sleep. Run as
 #   sh -c "$LIB$OBSERVER" exectask-observer UID TOKEN WAIT_SECONDS
 # Blocks while the state dir exists and the wrapper or the command is alive (same pid and
@@ -22,12 +22,8 @@
 # Exit codes: 0 with one of those lines, 2 on a malformed call (nothing printed).
 
 task_uid "$1" "$2" exectask-observer
-wait_seconds=$3
-case $wait_seconds in '' | *[!0-9]*)
-  echo 'exectask-observer: invalid wait' >&2
-  exit 2
-  ;;
-esac
+number "$3" wait exectask-observer
+wait_seconds=$number
 # An observer may wait for minutes: poll less often than the killer.
 interval=0.5
 

@@ -2,7 +2,7 @@
 # found, killed and accounted for later. Closing an exec connection never kills what it
 # started, so the operator needs the marks and the state this script leaves behind.
 #
-# Needs from lib.sh: task_uid, proc, state_bases. Besides builtins it uses mkdir, mv, rm,
+# Needs from lib.sh: task_uid, number, proc, state_bases. Besides builtins it uses mkdir, mv, rm,
 # wc, tail, env, head (or dd) and, when present, setsid and date. Run as
 #   sh -c "$LIB$WRAPPER" exectask-wrapper UID TOKEN PAYLOAD_BYTES
 #   UID            the task's metadata.uid ([A-Za-z0-9-]+); the marker EXECTASK_UID=UID
@@ -48,12 +48,8 @@
   exit 2
 }
 task_uid "$1" "$2" exectask-wrapper
-payload_bytes=$3
-case $payload_bytes in '' | *[!0-9]*)
-  echo 'exectask: wrapper called with an invalid payload size' >&2
-  exit 2
-  ;;
-esac
+number "$3" 'payload size' exectask-wrapper
+payload_bytes=$number
 
 # Writes through a temporary file and a rename so that a reader never sees half a file.
 publish() {

@@ -580,20 +580,7 @@ class ExecTaskLifecycleTest {
     delete("stuck");
     // The kill waits out its grace period: the finalizer holds the task.
     await().during(Duration.ofSeconds(2)).atMost(SHORT).until(() -> get("stuck") != null);
-    client
-        .resources(ExecTask.class)
-        .inNamespace(ns.name())
-        .withName("stuck")
-        .edit(
-            t -> {
-              Map<String, String> annotations = new java.util.HashMap<>();
-              if (t.getMetadata().getAnnotations() != null) {
-                annotations.putAll(t.getMetadata().getAnnotations());
-              }
-              annotations.put(ExecTask.SKIP_KILL_ANNOTATION, "true");
-              t.getMetadata().setAnnotations(annotations);
-              return t;
-            });
+    annotateTask("stuck", ExecTask.SKIP_KILL_ANNOTATION, "true");
     await().atMost(SHORT).pollInterval(Duration.ofMillis(50)).until(() -> get("stuck") == null);
     await()
         .atMost(SHORT)
@@ -614,6 +601,20 @@ class ExecTaskLifecycleTest {
   static final String EXEC_FAULT = "sandbox.exectask.dev/exec-fault";
   static final String NODE = "sandbox.exectask.dev/node";
 
+  /** The annotations with {@code key} set to {@code value}, or removed when it is null. */
+  static Map<String, String> with(Map<String, String> annotations, String key, String value) {
+    Map<String, String> changed = new java.util.HashMap<>();
+    if (annotations != null) {
+      changed.putAll(annotations);
+    }
+    if (value == null) {
+      changed.remove(key);
+    } else {
+      changed.put(key, value);
+    }
+    return changed;
+  }
+
   /** Sets (or, with null, removes) an annotation of pod p. */
   void annotatePod(String key, String value) {
     client
@@ -622,16 +623,8 @@ class ExecTaskLifecycleTest {
         .withName("p")
         .edit(
             pod -> {
-              Map<String, String> annotations = new java.util.HashMap<>();
-              if (pod.getMetadata().getAnnotations() != null) {
-                annotations.putAll(pod.getMetadata().getAnnotations());
-              }
-              if (value == null) {
-                annotations.remove(key);
-              } else {
-                annotations.put(key, value);
-              }
-              pod.getMetadata().setAnnotations(annotations);
+              pod.getMetadata()
+                  .setAnnotations(with(pod.getMetadata().getAnnotations(), key, value));
               return pod;
             });
   }
@@ -643,12 +636,7 @@ class ExecTaskLifecycleTest {
         .withName(name)
         .edit(
             t -> {
-              Map<String, String> annotations = new java.util.HashMap<>();
-              if (t.getMetadata().getAnnotations() != null) {
-                annotations.putAll(t.getMetadata().getAnnotations());
-              }
-              annotations.put(key, value);
-              t.getMetadata().setAnnotations(annotations);
+              t.getMetadata().setAnnotations(with(t.getMetadata().getAnnotations(), key, value));
               return t;
             });
   }

@@ -65,7 +65,7 @@ class InContainerScriptsBehaviourTest {
 
   /** Also a busybox built without its GNU extras, whose grep has no -z. */
   static Stream<Shell> shellsAndFallbacks() {
-    return Stream.of(DASH, BUSYBOX, BUSYBOX_WITHOUT_GREP_Z);
+    return Stream.of(DASH, BUSYBOX, BUSYBOX_WITHOUT_GREP_Z, BASH);
   }
 
   @AfterEach
