@@ -9,16 +9,20 @@ import io.fabric8.kubernetes.api.model.Status;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.ExecListener;
+import io.fabric8.kubernetes.client.dsl.ExecWatch;
 import io.fabric8.kubernetes.client.dsl.PodResource;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 
@@ -28,8 +32,14 @@ public final class Fabric8ContainerProcesses implements ContainerProcesses {
   /** What the killer and the observer print is one short line; more is a sign of trouble. */
   private static final int SCRIPT_OUTPUT_BYTES = 16 * 1024;
 
-  /** The killer waits the grace period, then a few seconds for SIGKILL to land. */
-  private static final long KILL_TIMEOUT_MARGIN_SECONDS = 60;
+  /** Beyond its own waits, how long a killer or an observer may take before it is cut off. */
+  private static final Duration SCRIPT_TIMEOUT_MARGIN = Duration.ofSeconds(15);
+
+  /**
+   * How long one observer waits for the command to end before it reports "running" and a new one is
+   * opened: long enough to cost little, short enough that no exec stays open for hours.
+   */
+  static final Duration OBSERVE_WAIT = Duration.ofMinutes(5);
 
   private final KubernetesClient client;
   private final Executor connector;
@@ -59,30 +69,34 @@ public final class Fabric8ContainerProcesses implements ContainerProcesses {
             : spec.getEnv().stream()
                 .map(e -> Map.entry(e.getName(), e.getValue() == null ? "" : e.getValue()))
                 .collect(Collectors.toList());
-    List<String> argv =
-        InContainerScripts.wrapperCommand(
-            taskUid,
-            spec.getCommand(),
-            env,
-            spec.getWorkingDir(),
-            stdin == null ? null : stdin.length);
+    InContainerScripts.WrapperExec wrapper =
+        InContainerScripts.wrapper(taskUid, spec.getCommand(), env, spec.getWorkingDir(), stdin);
     OutputTail out = new OutputTail(outputTailBytes);
     OutputTail err = new OutputTail(outputTailBytes);
-    return exec(target, argv, stdin, out, err)
+    // The command's own exec stays open as long as the command runs: no timeout of its own (the
+    // task's deadline ends it through the killer).
+    return exec(target, wrapper.argv(), wrapper.payload(), out, err, null)
         .thenApply(
             end -> {
-              if (end.startFailure() != null) {
-                return startFailed(end.startFailure());
-              }
               if (end.exitCode() != null && end.exitCode() >= 0) {
                 return new CommandOutcome.Exited(
                     end.exitCode(), out.captured(), err.captured(), clock.instant());
               }
-              if (end.status() != null) {
-                return startFailed(end.status().getMessage());
+              String message =
+                  end.startFailure() != null
+                      ? end.startFailure()
+                      : end.status() != null ? end.status().getMessage() : null;
+              if (message != null && noShell(message)) {
+                return new CommandOutcome.StartFailed(
+                    Reasons.SHELL_NOT_FOUND,
+                    "The container has no POSIX shell (sh), which the task's wrapper needs: "
+                        + message);
               }
+              // Anything else may have started the wrapper: only the container can tell.
               return new CommandOutcome.ConnectionLost(
-                  end.describe(), out.captured(), err.captured());
+                  message != null ? "the exec failed: " + message : end.describe(),
+                  out.captured(),
+                  err.captured());
             });
   }
 
@@ -90,7 +104,13 @@ public final class Fabric8ContainerProcesses implements ContainerProcesses {
   public CompletableFuture<CommandObservation> observe(ExecTarget target, String taskUid) {
     OutputTail out = new OutputTail(SCRIPT_OUTPUT_BYTES);
     OutputTail err = new OutputTail(SCRIPT_OUTPUT_BYTES);
-    return exec(target, InContainerScripts.observerCommand(taskUid), null, out, err)
+    return exec(
+            target,
+            InContainerScripts.observerCommand(taskUid, OBSERVE_WAIT.toSeconds()),
+            null,
+            out,
+            err,
+            OBSERVE_WAIT.plus(SCRIPT_TIMEOUT_MARGIN))
         .thenApply(
             end -> {
               end.requireSuccess("observer", err);
@@ -103,10 +123,11 @@ public final class Fabric8ContainerProcesses implements ContainerProcesses {
       ExecTarget target, String taskUid, long graceSeconds) {
     OutputTail out = new OutputTail(SCRIPT_OUTPUT_BYTES);
     OutputTail err = new OutputTail(SCRIPT_OUTPUT_BYTES);
-    return exec(target, InContainerScripts.killerCommand(taskUid, graceSeconds), null, out, err)
-        .orTimeout(
-            Math.min(graceSeconds, Long.MAX_VALUE / 2) + KILL_TIMEOUT_MARGIN_SECONDS,
-            TimeUnit.SECONDS)
+    // The killer waits the grace period, then at most 5 s of SIGKILL and 1 s for the wrapper.
+    Duration bound =
+        Duration.ofSeconds(Math.min(graceSeconds, Long.MAX_VALUE / 4)).plus(SCRIPT_TIMEOUT_MARGIN);
+    return exec(
+            target, InContainerScripts.killerCommand(taskUid, graceSeconds), null, out, err, bound)
         .thenApply(
             end -> {
               // The killer exits 1 when processes survive SIGKILL; its report says how many.
@@ -121,62 +142,99 @@ public final class Fabric8ContainerProcesses implements ContainerProcesses {
    * A runtime that cannot find the wrapper's shell reports it as the OCI runtime's "executable file
    * not found" (or "no such file or directory" for a path): the container has no /bin/sh.
    */
-  static CommandOutcome.StartFailed startFailed(String message) {
-    String text = message == null ? "the exec failed without a message" : message;
-    boolean noShell =
-        text.contains("executable file not found") || text.contains("no such file or directory");
-    if (noShell) {
-      return new CommandOutcome.StartFailed(
-          Reasons.SHELL_NOT_FOUND,
-          "The container has no POSIX shell (sh), which the task's wrapper needs: " + text);
-    }
-    return new CommandOutcome.StartFailed(Reasons.EXEC_ERROR, text);
+  static boolean noShell(String message) {
+    return message.contains("executable file not found")
+        || message.contains("no such file or directory");
   }
 
+  /**
+   * Opens one exec and completes when it ends. With a {@code bound}, an exec still open (or still
+   * opening) after it is closed and reported as timed out: a hung exec is never left behind.
+   */
   private CompletableFuture<ExecEnd> exec(
-      ExecTarget target, List<String> argv, byte[] stdin, OutputTail out, OutputTail err) {
+      ExecTarget target,
+      List<String> argv,
+      byte[] stdin,
+      OutputTail out,
+      OutputTail err,
+      Duration bound) {
     AtomicReference<Status> status = new AtomicReference<>();
-    return CompletableFuture.supplyAsync(
-            () -> {
-              PodResource pod =
-                  client.pods().inNamespace(target.namespace()).withName(target.pod());
-              var container = pod.inContainer(target.container());
-              var withInput =
-                  stdin == null
-                      ? container
-                      : container.readingInput(new ByteArrayInputStream(stdin));
-              return withInput
-                  .writingOutput(out)
-                  .writingError(err)
-                  .usingListener(
-                      new ExecListener() {
-                        @Override
-                        public void onExit(int code, Status exitStatus) {
-                          status.set(exitStatus);
-                        }
+    AtomicReference<ExecWatch> opened = new AtomicReference<>();
+    AtomicBoolean timedOut = new AtomicBoolean();
+    CompletableFuture<ExecEnd> end =
+        CompletableFuture.supplyAsync(
+                () -> {
+                  PodResource pod =
+                      client.pods().inNamespace(target.namespace()).withName(target.pod());
+                  var container = pod.inContainer(target.container());
+                  var withInput =
+                      stdin == null
+                          ? container
+                          : container.readingInput(new ByteArrayInputStream(stdin));
+                  ExecWatch watch =
+                      withInput
+                          .writingOutput(out)
+                          .writingError(err)
+                          .usingListener(
+                              new ExecListener() {
+                                @Override
+                                public void onExit(int code, Status exitStatus) {
+                                  status.set(exitStatus);
+                                }
 
-                        @Override
-                        public void onClose(int code, String reason) {
-                          // The exit code future reports the end; nothing else to do.
-                        }
-                      })
-                  .exec(argv.toArray(String[]::new));
-            },
-            connector)
+                                @Override
+                                public void onClose(int code, String reason) {
+                                  // The exit code future reports the end; nothing else to do.
+                                }
+                              })
+                          .exec(argv.toArray(String[]::new));
+                  opened.set(watch);
+                  if (timedOut.get()) {
+                    // The bound passed while this exec was opening: close it now.
+                    watch.close();
+                  }
+                  return watch;
+                },
+                connector)
+            .handle(
+                (watch, openFailure) -> {
+                  if (openFailure != null) {
+                    return CompletableFuture.completedFuture(ExecEnd.failedToOpen(openFailure));
+                  }
+                  return watch
+                      .exitCode()
+                      .handle(
+                          (code, failure) -> {
+                            watch.close();
+                            return new ExecEnd(code, status.get(), null, failure);
+                          });
+                })
+            .thenCompose(f -> f);
+    if (bound == null) {
+      return end;
+    }
+    return end.orTimeout(bound.toMillis(), TimeUnit.MILLISECONDS)
         .handle(
-            (watch, openFailure) -> {
-              if (openFailure != null) {
-                return CompletableFuture.completedFuture(ExecEnd.failedToOpen(openFailure));
+            (result, failure) -> {
+              if (failure == null) {
+                return result;
               }
-              return watch
-                  .exitCode()
-                  .handle(
-                      (code, failure) -> {
-                        watch.close();
-                        return new ExecEnd(code, status.get(), null, failure);
-                      });
-            })
-        .thenCompose(f -> f);
+              Throwable cause =
+                  failure instanceof CompletionException && failure.getCause() != null
+                      ? failure.getCause()
+                      : failure;
+              if (cause instanceof TimeoutException) {
+                timedOut.set(true);
+                ExecWatch watch = opened.get();
+                if (watch != null) {
+                  watch.close();
+                }
+                throw new CompletionException(
+                    new TimeoutException(
+                        "the exec did not end within " + bound.toSeconds() + "s and was closed"));
+              }
+              throw new CompletionException(cause);
+            });
   }
 
   /** What one exec connection reported when it ended. */
@@ -184,11 +242,32 @@ public final class Fabric8ContainerProcesses implements ContainerProcesses {
 
     static ExecEnd failedToOpen(Throwable t) {
       Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
-      String message =
-          cause instanceof KubernetesClientException kce && kce.getStatus() != null
-              ? kce.getStatus().getMessage()
-              : cause.getMessage();
-      return new ExecEnd(null, null, message == null ? cause.toString() : message, cause);
+      return new ExecEnd(null, null, describeFailure(cause), cause);
+    }
+
+    /**
+     * What went wrong, for a status message: the API server's Status message where it sent one, the
+     * HTTP code, and the causes' messages (fabric8's own says only "An error has occurred.").
+     */
+    static String describeFailure(Throwable failure) {
+      java.util.LinkedHashSet<String> parts = new java.util.LinkedHashSet<>();
+      for (Throwable t = failure; t != null && parts.size() < 4; t = t.getCause()) {
+        if (t instanceof KubernetesClientException kce) {
+          if (kce.getStatus() != null && kce.getStatus().getMessage() != null) {
+            parts.add(kce.getStatus().getMessage());
+          }
+          if (kce.getCode() > 0) {
+            parts.add("HTTP " + kce.getCode());
+          }
+        }
+        if (t.getMessage() != null && !t.getMessage().isBlank()) {
+          parts.add(t.getMessage().strip());
+        }
+        if (t.getCause() == t) {
+          break;
+        }
+      }
+      return parts.isEmpty() ? failure.toString() : String.join(": ", parts);
     }
 
     String describe() {

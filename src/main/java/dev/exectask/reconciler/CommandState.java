@@ -18,8 +18,15 @@ public sealed interface CommandState {
   /** An observer exec is finding out how a command started earlier is doing. */
   record Observing() implements CommandState {}
 
-  /** The observer reported. */
-  record Observed(CommandObservation observation) implements CommandState {}
+  /**
+   * The observer reported; {@code execFailure} is how the command's own exec failed, when it did
+   * (null otherwise), for the verdict's message.
+   */
+  record Observed(CommandObservation observation, String execFailure) implements CommandState {
+    public Observed(CommandObservation observation) {
+      this(observation, null);
+    }
+  }
 
   /** The observer could not run; it is retried at {@code attempts}-based backoff. */
   record ObserveFailed(String message, int attempts, java.time.Instant retryAt)

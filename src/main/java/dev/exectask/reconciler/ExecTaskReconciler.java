@@ -134,10 +134,19 @@ public class ExecTaskReconciler implements Reconciler<ExecTask>, Cleaner<ExecTas
     CleanupDecision decision = TaskDecider.decideCleanup(task, observe(task), clock.instant());
     if (decision.removeFinalizer()) {
       if (decision.eventMessage() != null) {
-        events.normal(task, "Killed", decision.eventMessage());
+        events.normal(task, decision.eventReason(), decision.eventMessage());
       }
       executions.forget(task.getMetadata().getUid());
       return DeleteControl.defaultDelete();
+    }
+    if (decision.status() != null && !Objects.equals(task.getStatus(), decision.status())) {
+      // Written directly: a status in DeleteControl would be lost, and the wait must show.
+      context
+          .resourceOperations()
+          .serverSideApplyPrimaryStatus(statusPatch(task, decision.status()));
+      if (decision.eventReason() != null) {
+        events.warning(task, decision.eventReason(), decision.eventMessage());
+      }
     }
     act(task, decision.action(), context);
     DeleteControl control = DeleteControl.noFinalizerRemoval();

@@ -46,6 +46,20 @@ final class StatusConditions {
     status.setConditions(next);
   }
 
+  /** Stalled True with its own reason while the phase stays: a deletion waiting on a kill. */
+  static void stall(
+      ExecTaskStatus status, String reason, String message, Long generation, Instant now) {
+    List<Condition> previous = status.getConditions() == null ? List.of() : status.getConditions();
+    List<Condition> next = new ArrayList<>();
+    for (Condition c : previous) {
+      if (!ConditionTypes.STALLED.equals(c.getType())) {
+        next.add(c);
+      }
+    }
+    next.add(condition(previous, ConditionTypes.STALLED, true, reason, message, generation, now));
+    status.setConditions(next);
+  }
+
   private static Condition condition(
       List<Condition> previous,
       String type,

@@ -77,7 +77,7 @@ final class TargetResolver {
       return new TargetState.PodMissing("Pod " + podName + " was not found.");
     }
     if (pod.getMetadata().getDeletionTimestamp() != null) {
-      return new TargetState.PodTerminating(podName);
+      return new TargetState.PodTerminating(podName, notReady(pod));
     }
     boolean declared =
         container != null
@@ -115,6 +115,13 @@ final class TargetResolver {
       return "terminated: " + state.getTerminated().getReason();
     }
     return "starting";
+  }
+
+  private static boolean notReady(Pod pod) {
+    return pod.getStatus() != null
+        && pod.getStatus().getConditions() != null
+        && pod.getStatus().getConditions().stream()
+            .anyMatch(c -> "Ready".equals(c.getType()) && "False".equals(c.getStatus()));
   }
 
   static boolean runningAndReady(Pod pod) {

@@ -9,8 +9,12 @@ public sealed interface TargetState {
   /** No such pod, or no Running and Ready pod matches the selector. */
   record PodMissing(String message) implements TargetState {}
 
-  /** The pod is being deleted. */
-  record PodTerminating(String pod) implements TargetState {}
+  /**
+   * The pod is being deleted; {@code nodeUnreachable} when its Ready condition is False too, as
+   * when its node stopped reporting (a lost node: exec cannot reach it, its containers die with
+   * it).
+   */
+  record PodTerminating(String pod, boolean nodeUnreachable) implements TargetState {}
 
   /** The pod exists but has no container of that name (pod containers never change). */
   record ContainerMissing(String pod, String container) implements TargetState {}

@@ -10,6 +10,7 @@ import dev.exectask.exec.CapturedOutput;
 import dev.exectask.exec.CommandOutcome;
 import dev.exectask.exec.ExecTarget;
 import dev.exectask.scripts.CommandObservation;
+import dev.exectask.scripts.KillReport;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.time.Duration;
 import java.time.Instant;
@@ -53,37 +54,90 @@ public final class TaskDecider {
 
   public static CleanupDecision decideCleanup(ExecTask task, Observation observed, Instant now) {
     ExecTaskStatus status = task.getStatus();
-    if (status == null || status.getPhase() != Phase.Running) {
-      return new CleanupDecision(true, Action.NONE, null, null);
+    if (skipKill(task)) {
+      return CleanupDecision.release(
+          "KillSkipped",
+          "Finalizer released without a kill, as the "
+              + ExecTask.SKIP_KILL_ANNOTATION
+              + " annotation asks"
+              + (status != null && status.getPhase() == Phase.Running
+                  ? "; processes of the task may still run in pod " + status.getPodName() + "."
+                  : "."));
     }
-    if (containerGone(status, observed.target()) != null) {
-      return new CleanupDecision(
-          true,
-          Action.NONE,
-          null,
-          "Task deleted while running; its container is gone, so none of its processes is left.");
+    if (status == null || status.getPhase() != Phase.Running) {
+      return CleanupDecision.release(null, null);
+    }
+    Verdict gone = containerGone(status, observed.target());
+    if (gone != null) {
+      return CleanupDecision.release(
+          "Killed",
+          "Task deleted while running; "
+              + (observed.target() instanceof TargetState.PodTerminating
+                  ? "its pod is being deleted on a node that is unreachable, so its containers"
+                      + " die with it."
+                  : "its container is gone, so none of its processes is left."));
     }
     ExecTarget target = targetOf(task);
     long grace = task.getSpec().effectiveTerminationGracePeriodSeconds();
     KillState kill = observed.kill();
     if (kill instanceof KillState.Done done) {
       int n = done.report().signalled();
-      return new CleanupDecision(
-          true,
-          Action.NONE,
-          null,
+      return CleanupDecision.release(
+          "Killed",
           n == 0
               ? "Task deleted while running; no process of its tree was left to kill."
               : "Task deleted while running; killed " + processes(n) + " of its tree.");
     }
     if (kill instanceof KillState.InProgress) {
-      return new CleanupDecision(false, Action.NONE, Times.plus(SAFETY_RECHECK, grace), null);
+      return CleanupDecision.waitFor(Action.NONE, CLEANUP_RECHECK, null);
     }
-    if (kill instanceof KillState.Failed failed && now.isBefore(failed.retryAt())) {
-      return new CleanupDecision(false, Action.NONE, Duration.between(now, failed.retryAt()), null);
+    if (kill instanceof KillState.Failed failed) {
+      // Say why the deletion waits, once per attempt: kstatus readers and kubectl describe see it.
+      String why =
+          "Deletion waits for the kill of the process tree in pod "
+              + status.getPodName()
+              + ": attempt "
+              + failed.attempts()
+              + " failed ("
+              + failed.message()
+              + "); retrying. Set the "
+              + ExecTask.SKIP_KILL_ANNOTATION
+              + "=true annotation to release the task without a kill.";
+      ExecTaskStatus next = SERIALIZATION.clone(status);
+      next.setMessage(why);
+      StatusConditions.stall(next, KILL_FAILED, why, task.getMetadata().getGeneration(), now);
+      if (now.isBefore(failed.retryAt())) {
+        return new CleanupDecision(
+            false,
+            Action.NONE,
+            cleanupRecheck(Duration.between(now, failed.retryAt())),
+            KILL_FAILED,
+            why,
+            next);
+      }
+      return new CleanupDecision(
+          false, new Action.KillTree(target, grace, null), CLEANUP_RECHECK, KILL_FAILED, why, next);
     }
-    return new CleanupDecision(
-        false, new Action.KillTree(target, grace, null), Times.plus(SAFETY_RECHECK, grace), null);
+    return CleanupDecision.waitFor(new Action.KillTree(target, grace, null), CLEANUP_RECHECK, null);
+  }
+
+  /**
+   * A deletion in progress is looked at again at least this often, though nothing reports then: an
+   * annotation added to a task being deleted (skip-kill) raises no event the operator acts on.
+   */
+  static final Duration CLEANUP_RECHECK = Duration.ofSeconds(5);
+
+  private static Duration cleanupRecheck(Duration wait) {
+    return wait.compareTo(CLEANUP_RECHECK) < 0 ? wait : CLEANUP_RECHECK;
+  }
+
+  /** The reason of the Stalled condition (and the Event) while a deletion waits on a kill. */
+  static final String KILL_FAILED = "KillFailed";
+
+  private static boolean skipKill(ExecTask task) {
+    var annotations = task.getMetadata().getAnnotations();
+    return annotations != null
+        && "true".equalsIgnoreCase(annotations.get(ExecTask.SKIP_KILL_ANNOTATION));
   }
 
   private static Decision finished(ExecTask task, ExecTaskStatus current, Instant now) {
@@ -202,8 +256,11 @@ public final class TaskDecider {
       next.setExitCode(null);
       return terminal(next, gone, null, task, now);
     }
+    Instant started = Times.parse(next.getStartTime());
+    Instant deadline = Times.plus(started == null ? now : started, spec.effectiveTimeoutSeconds());
+    CommandState command = observed.command();
     if (kill instanceof KillState.Done done) {
-      return terminal(next, done.verdict(), done.report().signalled(), task, now);
+      return terminal(next, settled(done, deadline, command), done.report().signalled(), task, now);
     }
     if (kill instanceof KillState.InProgress) {
       return new Decision(next, Action.NONE, Times.plus(SAFETY_RECHECK, grace));
@@ -221,9 +278,6 @@ public final class TaskDecider {
       return new Decision(next, new Action.KillTree(target, grace, failed.verdict()), null);
     }
 
-    Instant started = Times.parse(next.getStartTime());
-    Instant deadline = Times.plus(started == null ? now : started, spec.effectiveTimeoutSeconds());
-    CommandState command = observed.command();
     if (command instanceof CommandState.Finished finished) {
       CommandOutcome outcome = finished.outcome();
       if (outcome instanceof CommandOutcome.Exited exited && !exited.at().isAfter(deadline)) {
@@ -276,10 +330,46 @@ public final class TaskDecider {
       return new Decision(next, new Action.Observe(target), untilDeadline);
     }
     if (command instanceof CommandState.Observed seen) {
-      return new Decision(
-          next, new Action.KillTree(target, grace, observedVerdict(seen.observation())), null);
+      if (seen.observation() instanceof CommandObservation.StillRunning) {
+        return new Decision(next, new Action.Observe(target), untilDeadline);
+      }
+      Verdict verdict = observedVerdict(seen.observation(), seen.execFailure());
+      if (verdict.exitCode() != null) {
+        // As on the attached path: the exit code is in the status before the cleanup kill.
+        recordOutput(next, verdict);
+        next.setMessage(
+            "The command exited with code "
+                + verdict.exitCode()
+                + "; making sure none of its processes is left.");
+      }
+      return new Decision(next, new Action.KillTree(target, grace, verdict), null);
     }
     return new Decision(next, Action.NONE, untilDeadline);
+  }
+
+  /**
+   * The verdict once the tree is gone. A kill at the deadline reports the exit the wrapper had
+   * recorded: a command that certainly ended before the deadline (the kill raced its exec's report)
+   * did not time out.
+   */
+  private static Verdict settled(KillState.Done done, Instant deadline, CommandState command) {
+    Verdict planned = done.verdict();
+    KillReport report = done.report();
+    if (planned == null
+        || planned.phase() != Phase.TimedOut
+        || report.exitCode() == null
+        || report.exitedAt() == null
+        // Whole seconds: the exit happened within the second after exitedAt, and a command that
+        // died of the deadline's SIGTERM must not pass for one that ended in time.
+        || report.exitedAt().plusSeconds(1).isAfter(deadline)) {
+      return planned;
+    }
+    if (command instanceof CommandState.Finished finished
+        && finished.outcome() instanceof CommandOutcome.Exited exited
+        && exited.exitCode() == report.exitCode()) {
+      return exitVerdict(exited);
+    }
+    return exitVerdict(report.exitCode(), null, null);
   }
 
   /** Null when the task's container still runs the instance the command was started in. */
@@ -296,8 +386,17 @@ public final class TaskDecider {
         && ready.containerID().equals(status.getContainerID())) {
       return null;
     }
-    if (target instanceof TargetState.PodTerminating) {
-      return null;
+    if (target instanceof TargetState.PodTerminating terminating) {
+      // A node that stopped reporting cannot be reached by exec, and its pod's containers go
+      // with it: waiting on a kill there would hold the task forever.
+      return terminating.nodeUnreachable()
+          ? Verdict.of(
+              Phase.Failed,
+              Reasons.POD_DELETED,
+              "Pod "
+                  + status.getPodName()
+                  + " was deleted while the command ran, on a node that is unreachable.")
+          : null;
     }
     return Verdict.of(
         Phase.Failed,
@@ -327,8 +426,15 @@ public final class TaskDecider {
         stderr);
   }
 
-  private static Verdict observedVerdict(CommandObservation observation) {
+  private static Verdict observedVerdict(CommandObservation observation, String execFailure) {
     String restarted = " Its output was not captured: the operator lost its connection to it.";
+    String failure = execFailure == null ? "" : " The exec reported: " + execFailure + ".";
+    if (observation instanceof CommandObservation.NotStarted notStarted) {
+      return Verdict.of(
+          Phase.Failed,
+          Reasons.EXEC_ERROR,
+          "The command was never started: " + notStarted.message() + "." + failure);
+    }
     if (observation instanceof CommandObservation.Exited exited) {
       int code = exited.exitCode();
       return code == 0
@@ -351,7 +457,7 @@ public final class TaskDecider {
       return Verdict.of(
           Phase.Failed,
           Reasons.EXEC_ERROR,
-          "The command ended without recording its exit code (its wrapper was killed).");
+          "The command ended without recording its exit code (its wrapper was killed)." + failure);
     }
     if (observation instanceof CommandObservation.RunningUntracked) {
       return Verdict.of(
@@ -364,7 +470,9 @@ public final class TaskDecider {
         Phase.Failed,
         Reasons.EXEC_ERROR,
         "Nothing of the command was found in the container: the operator stopped before"
-            + " starting it, or its record was removed. It is not run again.");
+            + " starting it, the exec never reached the container, or its record was removed."
+            + " It is not run again."
+            + failure);
   }
 
   private static String signalNote(int code) {

@@ -32,6 +32,7 @@ final class TaskExecutions {
     CommandState command = CommandState.UNKNOWN;
     KillState kill = KillState.NOT_REQUESTED;
     int observeAttempts;
+    String execFailure;
   }
 
   TaskExecutions(ContainerProcesses processes, Clock clock, Consumer<ResourceID> wake) {
@@ -73,13 +74,21 @@ final class TaskExecutions {
         .run(target, uid, spec)
         .whenComplete(
             (outcome, failure) -> {
-              CommandState next =
+              CommandState.Finished next =
                   failure == null
                       ? new CommandState.Finished(outcome)
                       : new CommandState.Finished(
                           new CommandOutcome.ConnectionLost(
                               rootMessage(failure), CapturedOutput.NONE, CapturedOutput.NONE));
-              update(id, uid, e -> e.command = next);
+              update(
+                  id,
+                  uid,
+                  e -> {
+                    e.command = next;
+                    if (next.outcome() instanceof CommandOutcome.ConnectionLost lost) {
+                      e.execFailure = lost.message();
+                    }
+                  });
             });
   }
 
@@ -101,7 +110,8 @@ final class TaskExecutions {
                     uid,
                     e -> {
                       if (failure == null) {
-                        e.command = new CommandState.Observed(observation);
+                        e.observeAttempts = 0;
+                        e.command = new CommandState.Observed(observation, e.execFailure);
                       } else {
                         e.observeAttempts++;
                         LOG.warnf(

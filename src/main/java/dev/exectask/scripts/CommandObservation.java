@@ -1,6 +1,6 @@
 package dev.exectask.scripts;
 
-/** What the observer script found out about a command started before an operator restart. */
+/** What the observer script found out about a command whose exec the operator cannot hear. */
 public sealed interface CommandObservation {
 
   /** The command ended with this status (128 + N when signal N killed it), as recorded. */
@@ -11,6 +11,14 @@ public sealed interface CommandObservation {
       }
     }
   }
+
+  /**
+   * The wrapper never started the command, for the reason it recorded (its input was cut short).
+   */
+  record NotStarted(String message) implements CommandObservation {}
+
+  /** The command still ran when the observer's wait ended: look again. */
+  record StillRunning() implements CommandObservation {}
 
   /** Processes of the task are alive, but no state was recorded: its outcome cannot be known. */
   record RunningUntracked() implements CommandObservation {}

@@ -2,10 +2,13 @@ package dev.exectask.scripts;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.util.ArrayList;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -28,66 +31,135 @@ public final class InContainerScripts {
   /** The most stdin the wrapper accepts, as the API allows. */
   public static final int MAX_STDIN_BYTES = 256 * 1024;
 
-  private static final String WRAPPER = compact(read("wrapper.sh"));
-  private static final String KILLER = compact(read("killer.sh"));
-  private static final String OBSERVER = compact(helpers(read("killer.sh")) + read("observer.sh"));
+  /** The shared library goes first in every script; each script's header says what it uses. */
+  private static final String LIB = read("lib.sh");
+
+  private static final String WRAPPER = compact(LIB + read("wrapper.sh"));
+  private static final String KILLER = compact(LIB + read("killer.sh"));
+  private static final String OBSERVER = compact(LIB + read("observer.sh"));
+
+  /**
+   * Tokens live in [9e12, 9e12 + 2^40): far beyond any CPU time a process reaches (SIGXCPU never
+   * fires), never "unlimited", and of one width, so that no token is a prefix of another.
+   */
+  private static final long TOKEN_BASE = 9_000_000_000_000L;
+
+  /** Bytes that travel as themselves in a payload field; every other byte is an octal escape. */
+  private static final String SAFE_BYTES =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./=:,+@-";
 
   private static final Pattern TASK_UID = Pattern.compile("[A-Za-z0-9-]{1,253}");
   private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
   private static final Pattern KILL_REPORT =
-      Pattern.compile("exectask-killer signalled=(\\d{1,9}) remaining=(\\d{1,9})");
+      Pattern.compile(
+          "exectask-killer signalled=(\\d{1,9}) remaining=(\\d{1,9})"
+              + "(?: exited=(\\d{1,3})(?: at=(\\d{1,18}))?)?");
   private static final Pattern OBSERVATION =
-      Pattern.compile("exectask-observer (?:exited=(\\d{1,3})|(running-untracked|lost|absent))");
+      Pattern.compile(
+          "exectask-observer (?:exited=(\\d{1,3})|failed (.+)"
+              + "|(running-untracked|running|lost|absent))");
 
   private InContainerScripts() {}
 
   /**
-   * argv for the exec that runs the user's command, as {@code sh -c WRAPPER exectask-wrapper UID
-   * STDIN WORKDIR ENVCOUNT NAME=VALUE... ARGV...}, where STDIN is the byte count or "-" and WORKDIR
-   * "" for the container's default. User input only ever travels as positional arguments, never
-   * spliced into shell code.
-   *
+   * The exec that runs the user's command under the wrapper: its argv, {@code sh -c LIB+WRAPPER
+   * exectask-wrapper UID TOKEN PAYLOAD_BYTES}, holds nothing the user wrote (exec arguments land in
+   * the API server's audit log and in /proc/PID/cmdline); everything travels in {@code payload},
+   * which the caller writes whole to the exec's stdin (see wrapper.sh for its format).
+   */
+  public record WrapperExec(List<String> argv, byte[] payload) {}
+
+  /**
    * @param env ordered; names must be shell variable names; a null value is the empty string
    * @param workingDir null (or empty): the container's default
-   * @param stdinBytes null: the command reads /dev/null; else the operator must write exactly this
-   *     many bytes (0..262144) to the exec's stdin, which the command then reads followed by EOF
+   * @param stdin null: the command reads /dev/null; else these bytes (at most 262144), then EOF
    * @throws IllegalArgumentException when an argument cannot be passed as described
    */
-  public static List<String> wrapperCommand(
+  public static WrapperExec wrapper(
       String taskUid,
       List<String> argv,
       List<Map.Entry<String, String>> env,
       String workingDir,
-      Integer stdinBytes) {
+      byte[] stdin) {
     requireUid(taskUid);
     if (argv == null || argv.isEmpty()) {
       throw new IllegalArgumentException("the command needs at least one argument");
     }
-    if (stdinBytes != null && (stdinBytes < 0 || stdinBytes > MAX_STDIN_BYTES)) {
+    if (stdin != null && stdin.length > MAX_STDIN_BYTES) {
       throw new IllegalArgumentException(
-          "stdin must be 0 to " + MAX_STDIN_BYTES + " bytes, not " + stdinBytes);
+          "stdin must be 0 to " + MAX_STDIN_BYTES + " bytes, not " + stdin.length);
     }
-    List<Map.Entry<String, String>> variables = env == null ? List.of() : env;
-    List<String> command = new ArrayList<>(argv.size() + variables.size() + 8);
-    command.addAll(List.of("sh", "-c", WRAPPER, "exectask-wrapper", taskUid));
-    command.add(stdinBytes == null ? "-" : stdinBytes.toString());
-    command.add(argument("working directory", workingDir == null ? "" : workingDir));
-    command.add(Integer.toString(variables.size()));
-    for (Map.Entry<String, String> variable : variables) {
+    ByteArrayOutputStream payload = new ByteArrayOutputStream();
+    for (Map.Entry<String, String> variable :
+        env == null ? List.<Map.Entry<String, String>>of() : env) {
       String name = variable.getKey();
       if (name == null || !ENV_NAME.matcher(name).matches()) {
         throw new IllegalArgumentException("not a shell variable name: " + name);
       }
       String value = variable.getValue() == null ? "" : variable.getValue();
-      command.add(argument("value of " + name, name + "=" + value));
+      field(payload, 'e', argument("value of " + name, name + "=" + value));
     }
+    if (workingDir != null && !workingDir.isEmpty()) {
+      field(payload, 'w', argument("working directory", workingDir));
+    }
+    payload.writeBytes(
+        ("i " + (stdin == null ? "-" : Integer.toString(stdin.length)) + "\n").getBytes(UTF_8));
     for (String arg : argv) {
-      command.add(argument("command argument", arg));
+      field(payload, 'a', argument("command argument", arg));
     }
-    return List.copyOf(command);
+    payload.writeBytes(".\n".getBytes(UTF_8));
+    if (stdin != null) {
+      payload.writeBytes(stdin);
+    }
+    byte[] bytes = payload.toByteArray();
+    return new WrapperExec(
+        List.of(
+            "sh",
+            "-c",
+            WRAPPER,
+            "exectask-wrapper",
+            taskUid,
+            Long.toString(cpuToken(taskUid)),
+            Integer.toString(bytes.length)),
+        bytes);
   }
 
-  /** argv for the exec that kills the tree: ["sh","-c",<killer.sh>,"exectask-killer",uid,grace]. */
+  /** One header line: the tag, a space, the value's UTF-8 bytes as printf %b text, a newline. */
+  private static void field(ByteArrayOutputStream out, char tag, String value) {
+    StringBuilder line = new StringBuilder().append(tag).append(' ');
+    for (byte b : value.getBytes(UTF_8)) {
+      int unsigned = b & 0xFF;
+      if (unsigned < 0x80 && SAFE_BYTES.indexOf(unsigned) >= 0) {
+        line.append((char) unsigned);
+      } else {
+        line.append(String.format("\\0%03o", unsigned));
+      }
+    }
+    out.writeBytes(line.append('\n').toString().getBytes(UTF_8));
+  }
+
+  /**
+   * The soft CPU-time limit every process of the task inherits from the wrapper: 40 bits of the
+   * SHA-256 of the task's uid above {@link #TOKEN_BASE}.
+   */
+  public static long cpuToken(String taskUid) {
+    requireUid(taskUid);
+    try {
+      byte[] hash = MessageDigest.getInstance("SHA-256").digest(taskUid.getBytes(UTF_8));
+      long bits = 0;
+      for (int i = 0; i < 5; i++) {
+        bits = (bits << 8) | (hash[i] & 0xFF);
+      }
+      return TOKEN_BASE + bits;
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JVM has SHA-256", e);
+    }
+  }
+
+  /**
+   * argv for the exec that kills the tree: ["sh","-c",LIB+killer.sh,"exectask-killer",uid,token,
+   * grace].
+   */
   public static List<String> killerCommand(String taskUid, long gracePeriodSeconds) {
     requireUid(taskUid);
     if (gracePeriodSeconds < 0) {
@@ -95,31 +167,50 @@ public final class InContainerScripts {
           "grace period must not be negative: " + gracePeriodSeconds);
     }
     return List.of(
-        "sh", "-c", KILLER, "exectask-killer", taskUid, Long.toString(gracePeriodSeconds));
+        "sh",
+        "-c",
+        KILLER,
+        "exectask-killer",
+        taskUid,
+        Long.toString(cpuToken(taskUid)),
+        Long.toString(gracePeriodSeconds));
   }
 
   /**
-   * Parses the killer's one line {@code exectask-killer signalled=N remaining=M}.
+   * Parses the killer's one line {@code exectask-killer signalled=N remaining=M[ exited=S[
+   * at=EPOCH]]}.
    *
    * @throws IllegalArgumentException on anything else, such as the output of a cut-off exec
    */
   public static KillReport parseKillReport(String killerStdout) {
     Matcher m = match(KILL_REPORT, killerStdout, "killer");
-    return new KillReport(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)));
+    Integer exited = m.group(3) == null ? null : Integer.parseInt(m.group(3));
+    Instant at = m.group(4) == null ? null : Instant.ofEpochSecond(Long.parseLong(m.group(4)));
+    return new KillReport(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), exited, at);
   }
 
   /**
-   * argv for the exec that, after an operator restart, blocks until the task's command has ended
-   * and reports how: ["sh","-c",<observer.sh>,"exectask-observer",uid].
+   * argv for the exec that waits up to {@code waitSeconds} for the task's command to end and
+   * reports how: ["sh","-c",LIB+observer.sh,"exectask-observer",uid,token,wait].
    */
-  public static List<String> observerCommand(String taskUid) {
+  public static List<String> observerCommand(String taskUid, long waitSeconds) {
     requireUid(taskUid);
-    return List.of("sh", "-c", OBSERVER, "exectask-observer", taskUid);
+    if (waitSeconds < 0) {
+      throw new IllegalArgumentException("wait must not be negative: " + waitSeconds);
+    }
+    return List.of(
+        "sh",
+        "-c",
+        OBSERVER,
+        "exectask-observer",
+        taskUid,
+        Long.toString(cpuToken(taskUid)),
+        Long.toString(waitSeconds));
   }
 
   /**
-   * Parses the observer's one line {@code exectask-observer
-   * exited=N|lost|running-untracked|absent}.
+   * Parses the observer's one line {@code exectask-observer exited=N|failed
+   * SENTENCE|lost|running|running-untracked|absent}.
    *
    * @throws IllegalArgumentException on anything else
    */
@@ -128,8 +219,12 @@ public final class InContainerScripts {
     if (m.group(1) != null) {
       return new CommandObservation.Exited(Integer.parseInt(m.group(1)));
     }
-    return switch (m.group(2)) {
+    if (m.group(2) != null) {
+      return new CommandObservation.NotStarted(m.group(2).strip());
+    }
+    return switch (m.group(3)) {
       case "running-untracked" -> new CommandObservation.RunningUntracked();
+      case "running" -> new CommandObservation.StillRunning();
       case "lost" -> new CommandObservation.Lost();
       default -> new CommandObservation.Absent();
     };
@@ -163,24 +258,15 @@ public final class InContainerScripts {
 
   /**
    * The script as sent: without its comment-only and blank lines, which would only lengthen the
-   * exec request's URL (every argument travels in its query string). No line of a here-document or
-   * a multi-line string in the scripts is blank or starts with #.
+   * exec request's URL (every argument travels in its query string; the script is the only long
+   * one, and holds nothing of the user's). No line of a here-document or a multi-line string in the
+   * scripts is blank or starts with #.
    */
   private static String compact(String script) {
     return script
         .lines()
         .filter(line -> !line.isBlank() && !line.stripLeading().startsWith("#"))
         .collect(Collectors.joining("\n", "", "\n"));
-  }
-
-  /** The /proc and state-dir helpers that killer.sh shares, between its >>> and <<< lines. */
-  private static String helpers(String killer) {
-    int start = killer.indexOf("\n# >>> helpers\n");
-    int end = killer.indexOf("\n# <<< helpers\n");
-    if (start < 0 || end < start) {
-      throw new IllegalStateException("killer.sh has lost its '# >>> helpers' section");
-    }
-    return killer.substring(start + 1, end + 1);
   }
 
   private static String read(String name) {

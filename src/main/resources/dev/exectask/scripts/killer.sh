@@ -1,126 +1,40 @@
 # exectask KILLER: ends the whole process tree of one ExecTask and confirms it is gone.
 # Closing the exec connection kills nothing, and a command can leave its process group
-# (setsid, nohup cmd &, double fork), so the tree is found by what it cannot easily shed:
-# the EXECTASK_UID=UID entry the wrapper put in its environment, the command's process
-# group, and parentage.
+# (setsid, nohup cmd &, double fork), rewrite its title or clear its environment, or run
+# as another uid, so the tree is the union of what it cannot all shed at once: the
+# EXECTASK_UID=UID environment marker, the CPU-time token (see lib.sh), the command's
+# process group, the recorded command, and parentage.
 #
-# Portable POSIX sh (dash, busybox ash, bash); besides builtins it uses only tr, grep,
-# sleep and rm, and reads /proc directly (no ps, pgrep or pkill). Run as
-#   sh -c "$KILLER" exectask-killer UID GRACE_SECONDS
-# Collects the tree (processes carrying the marker, members of the command's process
-# group, the command, and their descendants by ppid, to a fixpoint; never the wrapper,
-# never itself), sends SIGTERM (and SIGCONT, for stopped ones), waits up to GRACE_SECONDS
-# (returning as soon as all are gone), sends SIGKILL to survivors and late-comers until
-# none is left (5 s at most), SIGKILLs the wrapper if it has not exited by itself a second
-# later, and once all is confirmed gone removes the state dir. A zombie counts as gone.
-# Every signal is preceded by a check that the pid still belongs to the process collected
-# (same starttime, field 22 of /proc/PID/stat).
+# Needs from lib.sh: task_uid, number, proc, same, load_state, find_marked, pause, now. Besides
+# builtins it uses only tr, grep, sleep and rm. Run as
+#   sh -c "$LIB$KILLER" exectask-killer UID TOKEN GRACE_SECONDS
+# Collects the tree (processes carrying the marker or the token, members of the
+# command's process group while the group is anchored, the command, and their
+# descendants by ppid, to a fixpoint; never the wrapper, never itself), sends SIGTERM (and
+# SIGCONT, for stopped ones), waits up to GRACE_SECONDS (returning as soon as all are
+# gone), sends SIGKILL to survivors and late-comers until none is left (5 s at most),
+# SIGKILLs the wrapper if it has not exited by itself a second later, and once all is
+# confirmed gone removes the state dir. A zombie counts as gone. Every signal is preceded
+# by a check that the pid still belongs to the process collected (same starttime, field
+# 22 of /proc/PID/stat).
+#
+# The group bears the command's pid as its id, and a pid can be reused once its process
+# is gone. So the group counts as the command's (its members collected, and signalled as
+# a whole) only while anchored: its leader alive with the recorded starttime, or one of
+# its members carrying the marker or the token. Otherwise only the processes matched one
+# by one are signalled.
 #
 # Output: exactly one line on stdout,
-#   exectask-killer signalled=N remaining=M
+#   exectask-killer signalled=N remaining=M[ exited=S[ at=EPOCH]]
 # N: distinct processes of the tree signalled (the wrapper is not counted); M: processes
-# of the tree still alive at the end. Running it again once all is gone prints
-# signalled=0 remaining=0.
+# of the tree still alive at the end; exited: the status the wrapper recorded for the
+# command (and when it ended), read before the state dir goes. Running it again once all
+# is gone prints signalled=0 remaining=0.
 # Exit codes: 0 when M is 0, 1 otherwise, 2 on a malformed call (nothing printed).
-#
-# The helpers between the >>> and <<< lines are shared: InContainerScripts sends them
-# ahead of observer.sh too.
 
-# >>> helpers
-nl='
-'
-ifs=$IFS
-interval=0.1
-grep_z=
-
-# Validates and sets the task uid and its marker; on a malformed call exits 2 with $2.
-task_uid() {
-  case $1 in '' | *[!A-Za-z0-9-]*)
-    echo "$2: invalid task uid" >&2
-    exit 2
-    ;;
-  esac
-  uid=$1
-  marker=EXECTASK_UID=$uid
-}
-
-# Reads /proc/PID/stat into p_state p_ppid p_pgrp p_start; fails when the process is gone
-# or a zombie. comm (field 2) may hold spaces, parentheses and even newlines, hence the
-# loop over lines and the fields taken after the last ')'.
-proc() {
-  p_line=
-  { while IFS= read -r p_part; do p_line="$p_line $p_part"; done; } 2>/dev/null <"/proc/$1/stat"
-  case $p_line in *')'*) ;; *) return 1 ;; esac
-  set -- ${p_line##*)}
-  p_state=$1 p_ppid=$2 p_pgrp=$3 p_start=${20}
-  case $p_state$p_start in '' | Z* | X* | x* | *[!0-9]) return 1 ;; esac
-}
-
-# Succeeds while PID is still the very process that had starttime START.
-same() {
-  proc "$1" && [ "$p_start" = "$2" ]
-}
-
-# Sets marked to " PID ... " for the processes whose environment holds exactly the
-# marker entry. The entries are NUL-terminated, so grep -z compares whole entries (a
-# newline inside a value cannot pose as one) across all processes at once. Where grep has
-# no -z (a busybox built without its GNU extras), tr turns each process's entries into
-# lines, and newlines inside values into \1: a fork per process, so only for those started
-# no earlier than $1 (the wrapper's starttime, when known), which the task's must be.
-find_marked() {
-  if [ -z "$grep_z" ]; then
-    grep_z=no
-    printf 'A=1\0%s\0' "$marker" | grep -qxzF -e "$marker" 2>/dev/null && grep_z=yes
-  fi
-  if [ "$grep_z" = yes ]; then
-    m_files=$(grep -lxzF -e "$marker" /proc/[0-9]*/environ 2>/dev/null)
-  else
-    m_files=
-    for m_dir in /proc/[0-9]*; do
-      proc "${m_dir#/proc/}" && [ "$p_start" -ge "${1:-0}" ] || continue
-      m_env=$(tr '\n\0' '\1\n' <"$m_dir/environ" 2>/dev/null)
-      case "$nl$m_env$nl" in *"$nl$marker$nl"*) m_files="$m_files $m_dir/environ" ;; esac
-    done
-  fi
-  marked=' '
-  for m_file in $m_files; do
-    m_pid=${m_file#/proc/}
-    marked="$marked${m_pid%/environ} "
-  done
-}
-
-# Finds the wrapper's state dir and its pid record (see wrapper.sh); all 0 without one.
-load_state() {
-  case ${TMPDIR:-} in /*) s_tmp=$TMPDIR ;; *) s_tmp=/tmp ;; esac
-  state= w_pid=0 c_pid=0 c_start=0 w_start=0
-  for s_base in "$s_tmp" /dev/shm; do
-    [ -d "$s_base/.exectask/$uid" ] || continue
-    state=$s_base/.exectask/$uid
-    read -r w_pid c_pid c_start w_start 2>/dev/null <"$state/pid"
-    break
-  done
-  case " $w_pid $c_pid $c_start $w_start " in
-    *[!0-9\ ]* | *'  '*) w_pid=0 c_pid=0 c_start=0 w_start=0 ;;
-  esac
-}
-
-# A busybox built without fractional sleep falls back to whole seconds.
-pause() {
-  sleep "$interval" 2>/dev/null || {
-    interval=1
-    sleep 1
-  }
-}
-
-# <<< helpers
-
-task_uid "$1" exectask-killer
-grace=$2
-case $grace in '' | *[!0-9]*)
-  echo 'exectask-killer: invalid grace period' >&2
-  exit 2
-  ;;
-esac
+task_uid "$1" "$2" exectask-killer
+number "$3" 'grace period' exectask-killer
+grace=$number
 
 # Sets tree to " PID:STARTTIME ... " for every live process of the task, from a snapshot
 # of "PID PPID PGRP STARTTIME" lines of every live process of the container.
@@ -133,11 +47,20 @@ collect() {
     snapshot="$snapshot$c_each $p_ppid $p_pgrp $p_start$nl"
   done
   find_marked "$w_start"
-  # The group bears the command's pid as its id; it is the command's unless that pid now
-  # belongs to another process (the kernel does not reuse a pid while its group lives).
   group=none
-  if [ "$c_pid" != 0 ] && { ! proc "$c_pid" || [ "$p_start" = "$c_start" ]; }; then
-    group=$c_pid
+  if [ "$c_pid" != 0 ]; then
+    if same "$c_pid" "$c_start"; then
+      group=$c_pid
+    else
+      IFS=$nl
+      for c_row in $snapshot; do
+        IFS=$ifs
+        set -- $c_row
+        [ "$3" = "$c_pid" ] || continue
+        case $marked in *" $1 "*) group=$c_pid && break ;; esac
+      done
+      IFS=$ifs
+    fi
   fi
   tree=' '
   grown=yes
@@ -166,14 +89,14 @@ collect() {
 }
 
 # Sends signal $1 to every process of the tree that is still the one collected, and to
-# the command's group while its leader lives (to reach children forked since collect).
+# the command's group while it is anchored (to reach children forked since collect).
 signal() {
   for g_entry in $tree; do
     same "${g_entry%:*}" "${g_entry#*:}" && kill "-$1" "${g_entry%:*}" 2>/dev/null || continue
     case $signalled in *" $g_entry "*) ;; *) signalled="$signalled$g_entry " ;; esac
   done
-  if [ "$c_pid" != 0 ] && same "$c_pid" "$c_start" && [ "$p_pgrp" = "$c_pid" ]; then
-    kill "-$1" "-$c_pid" 2>/dev/null
+  if [ "$group" != none ] && { ! proc "$c_pid" || [ "$p_start" = "$c_start" ]; }; then
+    kill "-$1" "-$group" 2>/dev/null
   fi
 }
 
@@ -195,17 +118,6 @@ kill_wrapper() {
     proc "$k_pid" && [ "$p_ppid" = "$w_pid" ] && kill -KILL "$k_pid" 2>/dev/null
   done
   kill -KILL "$w_pid" 2>/dev/null
-}
-
-# Centiseconds since boot; /proc/uptime always has two decimals. Without it, each call
-# counts as one poll interval so that every loop still ends.
-now() {
-  n_up=
-  read -r n_up n_rest 2>/dev/null </proc/uptime
-  case $n_up in
-    *[0-9].[0-9][0-9]) now=$((${n_up%.*} * 100 + 1${n_up#*.} - 100)) ;;
-    *) now=$((${now:-0} + 10)) ;;
-  esac
 }
 
 count() {
@@ -260,6 +172,16 @@ done
 
 [ "$tree" = ' ' ] || collect
 remaining=$(count "$tree")
+exited=
+if [ -n "$state" ]; then
+  e_code= e_at=
+  read -r e_code e_at 2>/dev/null <"$state/exit"
+  case $e_code in '' | *[!0-9]*) ;; *)
+    exited=" exited=$e_code"
+    case $e_at in '' | *[!0-9]*) ;; *) exited="$exited at=$e_at" ;; esac
+    ;;
+  esac
+fi
 [ "$remaining" != 0 ] || [ -z "$state" ] || rm -rf "$state" 2>/dev/null
-echo "exectask-killer signalled=$(count "$signalled") remaining=$remaining"
+echo "exectask-killer signalled=$(count "$signalled") remaining=$remaining$exited"
 [ "$remaining" = 0 ]

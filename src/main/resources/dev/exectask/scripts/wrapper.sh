@@ -1,85 +1,136 @@
 # exectask WRAPPER: runs one ExecTask's command inside the container so that it can be
 # found, killed and accounted for later. Closing an exec connection never kills what it
-# started, so the operator needs the marker and the state this script leaves behind.
+# started, so the operator needs the marks and the state this script leaves behind.
 #
-# Portable POSIX sh (dash, busybox ash, bash); besides builtins it uses only mkdir, mv,
-# rm, head (or dd) and, when present, setsid. Run as
-#   sh -c "$WRAPPER" exectask-wrapper UID STDIN_BYTES WORKDIR ENVCOUNT \
-#         NAME=VALUE... (ENVCOUNT of them) ARGV0 ARGS...
-#   UID          the task's metadata.uid ([A-Za-z0-9-]+); exported as EXECTASK_UID
-#   STDIN_BYTES  "-": the command reads /dev/null; N (0..262144): exactly N bytes are read
-#                from this exec's stdin, which never reaches end-of-file (the v4 exec
-#                protocol cannot half-close it), and the command reads them, then EOF
-#   WORKDIR      directory to run in; empty: the container's default
-#   NAME=VALUE   exported to the command only, values verbatim
-#   ARGV0 ARGS   the command, run as exec would run it (ARGV0 looked up in PATH)
+# Needs from lib.sh: task_uid, number, proc, state_bases. Besides builtins it uses mkdir, mv, rm,
+# wc, tail, env, head (or dd) and, when present, setsid and date. Run as
+#   sh -c "$LIB$WRAPPER" exectask-wrapper UID TOKEN PAYLOAD_BYTES
+#   UID            the task's metadata.uid ([A-Za-z0-9-]+); the marker EXECTASK_UID=UID
+#   TOKEN          the task's CPU-time token: the command's soft RLIMIT_CPU (see lib.sh)
+#   PAYLOAD_BYTES  how many bytes the operator writes to this exec's stdin, which never
+#                  reaches end-of-file (the v4 exec protocol cannot half-close it)
+# Nothing the user wrote travels as an argument (exec arguments land in the API server's
+# audit log and in /proc/PID/cmdline): the payload carries it. It is a header of lines,
+#   a ARG          one per argv item, in order
+#   e NAME=VALUE   one per environment variable, in order
+#   w DIR          the working directory (none: the container's default)
+#   i N            the command reads the N bytes after the header, then end-of-file
+#                  ("i -": it reads /dev/null)
+#   .              end of the header
+# then the N raw bytes. Each field is printf %b text: every byte outside [A-Za-z0-9_./=:,+@-]
+# is an octal escape \0NNN, so newlines, quotes, backslashes and any other byte survive;
+# the decoded values are never evaluated as shell code.
+#
+# The command runs as `env NAME=VALUE... EXECTASK_UID=UID ARGV...`: the variables never
+# pass through this shell, so a name the shell uses itself (uid, state, IFS, PATH, and
+# UID, EUID or PPID, read-only in bash) reaches the command verbatim and the marker, set
+# last, cannot be overridden. A container without env(1) gets a clear failure: exporting
+# through the shell would silently drop or refuse such names.
 #
 # Output: nothing of its own on success; stdout and stderr belong to the command.
 # Exit codes: the command's status as sh reports it (128+N when killed by signal N,
-# 127 when ARGV0 is not found); 126 when WORKDIR cannot be entered or stdin cannot be
-# buffered, with one line "exectask: ..." on stderr; 2 on a malformed call.
+# 127 when ARGV0 is not found); 126 when the payload arrives short, WORKDIR cannot be
+# entered or there is no env(1), with one line "exectask: ..." on stderr (and, for a cut
+# payload, the same sentence in the state dir's "failed"); 2 on a malformed call.
 #
 # State dir (first writable of ${TMPDIR:-/tmp}/.exectask/UID, /dev/shm/.exectask/UID;
-# none: carry on untracked), read by the killer and the observer:
-#   pid    "WRAPPER_PID COMMAND_PID COMMAND_STARTTIME WRAPPER_STARTTIME" (starttime: field
-#          22 of /proc/PID/stat, to tell a reused pid); COMMAND_* are 0 until it starts
-#   exit   the command's exit status, written once it has ended
-#   stdin  the buffered input, removed when the command ends
+# none: only a payload without stdin can be taken, and the command runs untracked), read
+# by the killer and the observer:
+#   pid      "WRAPPER_PID COMMAND_PID COMMAND_STARTTIME WRAPPER_STARTTIME" (starttime:
+#            field 22 of /proc/PID/stat, to tell a reused pid); COMMAND_* 0 until it starts
+#   exit     "STATUS [EPOCH_SECONDS]": the command's exit status and when it ended
+#   failed   one sentence: why the command was never started
+#   payload  the payload as read, removed as soon as the command starts (secrets)
+#   stdin    the command's input, removed when the command ends
 
-fail() {
-  printf 'exectask: %s\n' "$2" >&2
-  exit "$1"
+[ "$#" -eq 3 ] || {
+  echo 'exectask: wrapper called with the wrong number of arguments' >&2
+  exit 2
 }
-
-[ "$#" -ge 5 ] || fail 2 'wrapper called with too few arguments'
-uid=$1 stdin_bytes=$2 workdir=$3 envcount=$4
-shift 4
-case $uid in '' | *[!A-Za-z0-9-]*) fail 2 'wrapper called with an invalid task uid' ;; esac
-case $envcount in '' | *[!0-9]*) fail 2 'wrapper called with an invalid variable count' ;; esac
-[ "$#" -gt "$envcount" ] || fail 2 'wrapper called without a command'
-
-# The starttime of a process (empty if it is gone): the pid alone may be reused.
-starttime() {
-  st_line=
-  IFS= read -r st_line 2>/dev/null <"/proc/$1/stat"
-  set -- ${st_line##*)}
-  st_value=${20}
-}
+task_uid "$1" "$2" exectask-wrapper
+number "$3" 'payload size' exectask-wrapper
+payload_bytes=$number
 
 # Writes through a temporary file and a rename so that a reader never sees half a file.
 publish() {
   printf '%s\n' "$2" >"$state/$1.tmp" && mv -f "$state/$1.tmp" "$state/$1"
 } 2>/dev/null
 
-# A relative TMPDIR would point elsewhere for the killer, which runs in another directory.
-case ${TMPDIR:-} in /*) tmp=$TMPDIR ;; *) tmp=/tmp ;; esac
+fail() {
+  [ -z "$state" ] || rm -f "$state/payload"
+  [ -z "$state" ] || [ "$1" != 126 ] || publish failed "$2"
+  printf 'exectask: %s\n' "$2" >&2
+  exit "$1"
+}
+
+state_bases
 state=
-for base in "$tmp" /dev/shm; do
+for base in $bases; do
   if mkdir -p -m 700 "$base/.exectask/$uid" 2>/dev/null && [ -w "$base/.exectask/$uid" ]; then
     state=$base/.exectask/$uid
     break
   fi
 done
-starttime $$
-wrapper_start=$st_value
+proc $$
+wrapper_start=$p_start
 [ -z "$state" ] || publish pid "$$ 0 0 $wrapper_start" || state=
 
-input=/dev/null
-case $stdin_bytes in
-  -) ;;
-  '' | *[!0-9]*) fail 2 'wrapper called with an invalid stdin size' ;;
-  *)
-    [ -n "$state" ] || fail 126 "cannot buffer stdin: no writable directory in $tmp or /dev/shm"
-    input=$state/stdin
-    # Exactly N bytes and no more: waiting for end-of-file would wait forever. dd with
-    # bs=1 is the fallback for a head without -c; a short pipe read cannot fool it.
-    if head -c 0 </dev/null >/dev/null 2>&1; then
-      head -c "$stdin_bytes" >"$input"
-    else
-      dd bs=1 count="$stdin_bytes" of="$input" 2>/dev/null
-    fi || fail 126 'cannot buffer stdin'
-    ;;
+# Exactly PAYLOAD_BYTES and no more: waiting for end-of-file would wait forever. dd with
+# bs=1 is the fallback for a head without -c; a short pipe read cannot fool it.
+payload=${state:-/nonexistent}/payload
+[ -n "$state" ] || fail 126 "cannot buffer the task's input: no writable directory in $bases"
+if head -c 0 </dev/null >/dev/null 2>&1; then
+  head -c "$payload_bytes" >"$payload"
+else
+  dd bs=1 count="$payload_bytes" of="$payload" 2>/dev/null
+fi || fail 126 'cannot buffer the task input'
+got=$(wc -c <"$payload")
+got=$((got + 0))
+# A dropped connection ends stdin early: never run the command on a prefix of its input.
+[ "$got" = "$payload_bytes" ] ||
+  fail 126 "stdin was cut short: got $got of $payload_bytes bytes"
+
+decode() {
+  d_value=$(printf '%bx' "$1")
+  d_value=${d_value%x}
+}
+
+# The header lists the variables first, then the argv: the marker goes between them, last
+# of the assignments.
+set --
+workdir= input= args=0
+while IFS= read -r line; do
+  case $line in
+    'e '*)
+      [ "$args" = 0 ] || fail 2 'wrapper got a malformed payload'
+      decode "${line#e }"
+      set -- "$@" "$d_value"
+      ;;
+    'a '*)
+      decode "${line#a }"
+      [ "$args" != 0 ] || {
+        set -- "$@" "$marker"
+        argv0=$d_value
+      }
+      set -- "$@" "$d_value"
+      args=$((args + 1))
+      ;;
+    'w '*) decode "${line#w }" && workdir=$d_value ;;
+    'i '*) input=${line#i } ;;
+    .) break ;;
+    *) fail 2 'wrapper got a malformed payload' ;;
+  esac
+done <"$payload"
+[ "$args" != 0 ] || fail 2 'wrapper got a payload without a command'
+
+case $input in
+  -) input=/dev/null ;;
+  0) : >"$state/stdin" && input=$state/stdin || fail 126 'cannot buffer stdin' ;;
+  '' | *[!0-9]*) fail 2 'wrapper got a malformed payload' ;;
+  *) tail -c "$input" "$payload" >"$state/stdin" && input=$state/stdin || fail 126 'cannot buffer stdin' ;;
 esac
+# The values are in this shell's memory now; a secret must not stay on disk.
+rm -f "$payload"
 
 # "./" keeps a directory named "-..." from reading as an option or as OLDPWD; CDPATH=
 # keeps cd from looking elsewhere, and from printing where it went on the command's stdout.
@@ -95,30 +146,44 @@ if [ -n "$workdir" ] && ! CDPATH= cd "$target" 2>/dev/null; then
   fail 126 "cannot change to working directory $workdir: $why"
 fi
 
+env=$(command -v env 2>/dev/null) || fail 126 'the container has no env command, which the wrapper needs to pass the environment verbatim'
+# env(1) takes every leading NAME=VALUE as an assignment: a program whose name holds "="
+# is started through sh -c 'exec "$0" "$@"', placed between the assignments and the argv.
+case $argv0 in
+  *=*)
+    i=$(($# - args))
+    while [ "$i" -gt 0 ]; do
+      set -- "$@" "$1"
+      shift
+      i=$((i - 1))
+    done
+    set -- "$@" sh -c 'exec "$0" "$@"'
+    i=$args
+    while [ "$i" -gt 0 ]; do
+      set -- "$@" "$1"
+      shift
+      i=$((i - 1))
+    done
+    ;;
+esac
+
 # A session of its own makes the command the leader of a process group the killer can
-# signal as a whole; without setsid it stays in ours and the killer relies on the marker.
+# signal as a whole; without setsid it stays in ours and the killer relies on the marks.
 setsid=$(command -v setsid 2>/dev/null) || setsid=
 (
-  while [ "$envcount" -gt 0 ]; do
-    export "$1"
-    shift
-    envcount=$((envcount - 1))
-  done
-  # Exported last, so that no user variable can override the marker.
-  export EXECTASK_UID="$uid"
-  [ -n "$setsid" ] || exec "$@"
-  case $1 in -*) exec "$setsid" -- "$@" ;; esac
-  exec "$setsid" "$@"
+  # Inherited by every descendant, whatever its uid, environment or title; only a hard
+  # limit below the token (rare) keeps the command from carrying it.
+  ulimit -S -t "$token" 2>/dev/null
+  [ -n "$setsid" ] || exec "$env" -- "$@"
+  exec "$setsid" "$env" -- "$@"
 ) <"$input" &
 command_pid=$!
-starttime "$command_pid"
-[ -z "$state" ] || publish pid "$$ $command_pid ${st_value:-0} $wrapper_start"
+proc "$command_pid" || p_start=0
+publish pid "$$ $command_pid $p_start $wrapper_start"
 
 # busybox ash reports a job killed by a signal ("Killed") on stderr, which is the command's.
 wait "$command_pid" 2>/dev/null
 status=$?
-if [ -n "$state" ]; then
-  publish exit "$status"
-  rm -f "$state/stdin" 2>/dev/null
-fi
+publish exit "$status $(date +%s 2>/dev/null)"
+rm -f "$state/stdin" 2>/dev/null
 exit "$status"

@@ -141,9 +141,16 @@ class ExecTaskLifecycleTest {
     return uid;
   }
 
+  /** Neither the marker nor the CPU-time token (which survives a title or environment rewrite). */
   static void assertNothingLeft(String uid) {
     assertEquals(
         List.of(), HostProcess.carryingMarker(uid), "processes of the task alive on the host");
+    assertEquals(
+        List.of(), HostProcess.carryingToken(uid), "processes with the task's token on the host");
+  }
+
+  void delete(String name) {
+    client.resources(ExecTask.class).inNamespace(ns.name()).withName(name).delete();
   }
 
   List<Event> events(String name) {
@@ -417,6 +424,364 @@ class ExecTaskLifecycleTest {
     client.resources(ExecTask.class).inNamespace(ns.name()).withName("abort").delete();
     await().atMost(SHORT).pollInterval(Duration.ofMillis(50)).until(() -> get("abort") == null);
     assertNothingLeft(uid);
+  }
+
+  // ---- hostile and ordinary real-world trees (issue 7) ----------------------------------------
+
+  /** Env names the wrapper or a shell uses itself, UID and PPID included. */
+  static final List<EnvVar> WRAPPER_NAMES =
+      List.of(
+          new EnvVar("uid", "not-the-task-uid"),
+          new EnvVar("envcount", "2"),
+          new EnvVar("setsid", "/bin/false"),
+          new EnvVar("state", "/"),
+          new EnvVar("UID", "4242"),
+          new EnvVar("PPID", "1"),
+          new EnvVar("SECRET", "s3cr3t-value"));
+
+  @Test
+  void envNamesTheWrapperUsesReachTheCommandVerbatimAndTheArgvIsIntact() {
+    pod("p");
+    task(
+        "names",
+        s -> {
+          s.setCommand(
+              List.of(
+                  "sh",
+                  "-c",
+                  "printf '%s|' \"$0\" \"$1\" \"$uid\" \"$envcount\" \"$setsid\" \"$state\""
+                      + " \"$SECRET\"",
+                  "argv-zero",
+                  "argv-one"));
+          s.setEnv(WRAPPER_NAMES);
+        });
+    ExecTaskStatus status = awaitPhase("names", Phase.Succeeded);
+    assertEquals(
+        "argv-zero|argv-one|not-the-task-uid|2|/bin/false|/|s3cr3t-value|", status.getStdout());
+  }
+
+  @Test
+  void aTaskWithThoseNamesCarriesItsOwnMarkerAndDeleteKillsIt() {
+    pod("p");
+    task(
+        "names",
+        s -> {
+          s.setCommand(List.of("sleep", "300"));
+          s.setEnv(WRAPPER_NAMES);
+        });
+    String uid = awaitProcesses("names", 1);
+    for (HostProcess process : HostProcess.carryingMarker(uid)) {
+      assertTrue(process.environ().contains("UID=4242"), process.environ().toString());
+      assertFalse(
+          process.toString().contains("s3cr3t-value"), "a value in a command line: " + process);
+    }
+    assertTrue(
+        HostProcess.all().stream().noneMatch(p -> p.toString().contains("s3cr3t-value")),
+        "no process of the host shows the value in its command line");
+    delete("names");
+    await().atMost(SHORT).pollInterval(Duration.ofMillis(50)).until(() -> get("names") == null);
+    assertNothingLeft(uid);
+  }
+
+  /** Double fork, setsid, a rewritten title and a cleared environment: no marker left. */
+  static final String PERL_DAEMON =
+      "perl -e 'use POSIX; fork and exit; POSIX::setsid(); fork and exit;"
+          + " $0 = \"nginx: worker process\"; %ENV = (); close STDIN; close STDOUT; close STDERR;"
+          + " sleep 300'; sleep 300";
+
+  /** The daemon's pid, once it has shed its marker: only the token can find it. */
+  long awaitDaemon(String uid) {
+    // Its title first, then its environment: found once both are rewritten.
+    await("a daemon with a new title and no marker")
+        .atMost(SHORT)
+        .pollInterval(Duration.ofMillis(50))
+        .until(
+            () ->
+                HostProcess.carryingToken(uid).stream()
+                    .anyMatch(
+                        p ->
+                            p.toString().contains("nginx: worker")
+                                && !p.environ().contains("EXECTASK_UID=" + uid)));
+    return HostProcess.carryingToken(uid).stream()
+        .filter(p -> p.toString().contains("nginx: worker"))
+        .findFirst()
+        .orElseThrow()
+        .pid();
+  }
+
+  @Test
+  void aDaemonThatRewritesItsTitleIsKilledOnDelete() {
+    pod("p");
+    task(
+        "daemon",
+        s -> {
+          s.setCommand(List.of("sh", "-c", PERL_DAEMON));
+          s.setTerminationGracePeriodSeconds(1L);
+        });
+    String uid = get("daemon").getMetadata().getUid();
+    long daemon = awaitDaemon(uid);
+    delete("daemon");
+    await().atMost(SHORT).pollInterval(Duration.ofMillis(50)).until(() -> get("daemon") == null);
+    assertTrue(HostProcess.of(daemon).isEmpty(), "the daemon survived the delete");
+    assertNothingLeft(uid);
+  }
+
+  @Test
+  void aDaemonThatRewritesItsTitleIsKilledOnTimeout() {
+    pod("p");
+    task(
+        "daemon",
+        s -> {
+          s.setCommand(List.of("sh", "-c", PERL_DAEMON));
+          s.setTimeoutSeconds(3L);
+          s.setTerminationGracePeriodSeconds(1L);
+        });
+    String uid = get("daemon").getMetadata().getUid();
+    long daemon = awaitDaemon(uid);
+    ExecTaskStatus status = awaitPhase("daemon", Phase.TimedOut);
+    assertEquals(3, status.getKilledProcesses(), "the shell, its sleep and the daemon");
+    assertTrue(HostProcess.of(daemon).isEmpty(), "the daemon survived the timeout");
+    assertNothingLeft(uid);
+  }
+
+  @Test
+  void aProcessOfAnotherUidInItsOwnSessionIsKilledOnTimeout() {
+    pod("p");
+    task(
+        "other-uid",
+        s -> {
+          s.setCommand(
+              List.of(
+                  "sh",
+                  "-c",
+                  "setpriv --reuid=1234 --regid=1234 --clear-groups sh -c"
+                      + " '(setsid sleep 300 </dev/null >/dev/null 2>&1 &)'; sleep 300"));
+          s.setTimeoutSeconds(3L);
+          s.setTerminationGracePeriodSeconds(1L);
+        });
+    String uid = get("other-uid").getMetadata().getUid();
+    // The shell, its sleep, and the other uid's sleep in its own session.
+    await().atMost(SHORT).until(() -> HostProcess.carryingToken(uid).size() == 3);
+    ExecTaskStatus status = awaitPhase("other-uid", Phase.TimedOut);
+    assertEquals(3, status.getKilledProcesses());
+    assertNothingLeft(uid);
+  }
+
+  @Test
+  void theSkipKillAnnotationReleasesADeletionThatWaitsOnAKill() {
+    pod("p");
+    task(
+        "stuck",
+        s -> {
+          s.setCommand(List.of("sh", "-c", "trap '' TERM; sleep 300 & wait; wait"));
+          s.setTerminationGracePeriodSeconds(120L);
+        });
+    String uid = awaitProcesses("stuck", 2);
+    delete("stuck");
+    // The kill waits out its grace period: the finalizer holds the task.
+    await().during(Duration.ofSeconds(2)).atMost(SHORT).until(() -> get("stuck") != null);
+    annotateTask("stuck", ExecTask.SKIP_KILL_ANNOTATION, "true");
+    await().atMost(SHORT).pollInterval(Duration.ofMillis(50)).until(() -> get("stuck") == null);
+    await()
+        .atMost(SHORT)
+        .until(
+            () ->
+                events("stuck").stream()
+                    .anyMatch(
+                        e ->
+                            "KillSkipped".equals(e.getReason())
+                                && e.getMessage().contains(ExecTask.SKIP_KILL_ANNOTATION)));
+    // The killer already running still ends the tree once its grace period is over; not waited.
+    HostProcess.carryingMarker(uid)
+        .forEach(p -> ProcessHandle.of(p.pid()).ifPresent(ProcessHandle::destroyForcibly));
+  }
+
+  // ---- faults of the connection and of the node (sandbox knobs) -------------------------------
+
+  static final String EXEC_FAULT = "sandbox.exectask.dev/exec-fault";
+  static final String NODE = "sandbox.exectask.dev/node";
+
+  /** The annotations with {@code key} set to {@code value}, or removed when it is null. */
+  static Map<String, String> with(Map<String, String> annotations, String key, String value) {
+    Map<String, String> changed = new java.util.HashMap<>();
+    if (annotations != null) {
+      changed.putAll(annotations);
+    }
+    if (value == null) {
+      changed.remove(key);
+    } else {
+      changed.put(key, value);
+    }
+    return changed;
+  }
+
+  /** Sets (or, with null, removes) an annotation of pod p. */
+  void annotatePod(String key, String value) {
+    client
+        .pods()
+        .inNamespace(ns.name())
+        .withName("p")
+        .edit(
+            pod -> {
+              pod.getMetadata()
+                  .setAnnotations(with(pod.getMetadata().getAnnotations(), key, value));
+              return pod;
+            });
+  }
+
+  void annotateTask(String name, String key, String value) {
+    client
+        .resources(ExecTask.class)
+        .inNamespace(ns.name())
+        .withName(name)
+        .edit(
+            t -> {
+              t.getMetadata().setAnnotations(with(t.getMetadata().getAnnotations(), key, value));
+              return t;
+            });
+  }
+
+  /** Exec connections the sandbox holds open into pod p. */
+  int openExecs() {
+    String body =
+        client.raw(
+            SandboxTestResource.sandbox().url()
+                + "/sandbox/v1/namespaces/"
+                + ns.name()
+                + "/pods/p/execs");
+    return Integer.parseInt(body.replaceAll("[^0-9]", ""));
+  }
+
+  /** The wrapper's state dir in the container, which shares the host's /tmp. */
+  static java.nio.file.Path stateDir(String uid) {
+    return java.nio.file.Path.of("/tmp/.exectask", uid);
+  }
+
+  /**
+   * The exec is cut mid-stream with the command still running: no exit status arrives. The task
+   * stays Running, the operator observes the command's exit, kills what is left, then decides.
+   */
+  @Test
+  void anExecCutMidStreamIsObservedAndKilledBeforeTheVerdict() {
+    pod("p");
+    annotatePod(EXEC_FAULT, "fail-mid-stream");
+    task(
+        "cut",
+        s -> s.setCommand(List.of("sh", "-c", "sleep 300 >/dev/null 2>&1 & sleep 1; exit 3")));
+    String uid = awaitProcesses("cut", 2);
+    // The sandbox cuts the exec as the wrapper exits: no exit status reaches the operator.
+    await().atMost(SHORT).until(() -> java.nio.file.Files.exists(stateDir(uid).resolve("exit")));
+    // The observer and the killer need the connection back.
+    annotatePod(EXEC_FAULT, null);
+    ExecTaskStatus status = awaitPhase("cut", Phase.Failed);
+    assertEquals(Reasons.NON_ZERO_EXIT_CODE, status.getReason());
+    assertEquals(3, status.getExitCode());
+    assertEquals(1, status.getKilledProcesses(), "the background sleep");
+    assertNothingLeft(uid);
+  }
+
+  @Test
+  void stdinCutShortFailsWithExecErrorAndTheCommandNeverRuns() {
+    pod("p");
+    annotatePod(EXEC_FAULT, "fail-mid-stream");
+    java.nio.file.Path proof = java.nio.file.Path.of("/tmp", "exectask-ran-" + ns.name());
+    task(
+        "short",
+        s -> {
+          s.setCommand(List.of("sh", "-c", "cat >\"$0\"", proof.toString()));
+          s.setStdin("x".repeat(64 * 1024));
+        });
+    String uid = get("short").getMetadata().getUid();
+    await().atMost(SHORT).until(() -> java.nio.file.Files.exists(stateDir(uid).resolve("failed")));
+    annotatePod(EXEC_FAULT, null);
+    ExecTaskStatus status = awaitPhase("short", Phase.Failed);
+    assertEquals(Reasons.EXEC_ERROR, status.getReason());
+    assertTrue(status.getMessage().contains("stdin was cut short: got "), status.getMessage());
+    assertNull(status.getExitCode());
+    assertFalse(java.nio.file.Files.exists(proof), "the command ran on a prefix of its input");
+    assertNothingLeft(uid);
+  }
+
+  /** The node is lost, the pod not deleted: the kill cannot reach it, and the task says so. */
+  @Test
+  void aDeletionThatCannotKillShowsStalledAndSkipKillReleasesIt() {
+    pod("p");
+    task("lost", s -> s.setCommand(List.of("sleep", "300")));
+    String uid = awaitProcesses("lost", 1);
+    annotatePod(NODE, "lost");
+    delete("lost");
+    await("Stalled with the reason and the attempt count")
+        .atMost(SHORT)
+        .until(
+            () ->
+                get("lost").getStatus().getConditions().stream()
+                    .anyMatch(
+                        c ->
+                            "Stalled".equals(c.getType())
+                                && "True".equals(c.getStatus())
+                                && "KillFailed".equals(c.getReason())
+                                && c.getMessage().matches("(?s).*attempt \\d+ failed \\(.+\\).*")));
+    assertEquals(Phase.Running, get("lost").getStatus().getPhase());
+    await().atMost(SHORT).until(() -> eventReasons("lost").contains("KillFailed"));
+    annotateTask("lost", ExecTask.SKIP_KILL_ANNOTATION, "true");
+    await().atMost(SHORT).pollInterval(Duration.ofMillis(50)).until(() -> get("lost") == null);
+    await().atMost(SHORT).until(() -> eventReasons("lost").contains("KillSkipped"));
+    assertFalse(HostProcess.carryingMarker(uid).isEmpty(), "released without a kill, as asked");
+    annotatePod(NODE, null);
+  }
+
+  /** A pod Terminating on a lost node counts as gone: the deletion of its task does not hang. */
+  @Test
+  void aDeletionWaitingOnALostNodeEndsWhenThePodIsDeleted() {
+    pod("p");
+    task("stuck", s -> s.setCommand(List.of("sleep", "300")));
+    String uid = awaitProcesses("stuck", 1);
+    annotatePod(NODE, "lost");
+    delete("stuck");
+    await().during(Duration.ofSeconds(2)).atMost(SHORT).until(() -> get("stuck") != null);
+    client.pods().inNamespace(ns.name()).withName("p").delete();
+    await().atMost(SHORT).pollInterval(Duration.ofMillis(50)).until(() -> get("stuck") == null);
+    await()
+        .atMost(SHORT)
+        .until(
+            () ->
+                events("stuck").stream()
+                    .anyMatch(
+                        e ->
+                            "Killed".equals(e.getReason())
+                                && e.getMessage().contains("node that is unreachable")));
+    annotatePod(NODE, null);
+    await().atMost(SHORT).until(() -> HostProcess.carryingMarker(uid).isEmpty());
+  }
+
+  /** A killer exec that hangs is closed at its bound, the attempt counted, and retried. */
+  @Test
+  void aHungKillerIsClosedAndRetried() {
+    pod("p");
+    task(
+        "hung",
+        s -> {
+          s.setCommand(List.of("sleep", "300"));
+          s.setTerminationGracePeriodSeconds(0L);
+        });
+    String uid = awaitProcesses("hung", 1);
+    assertEquals(1, openExecs(), "the command's own exec");
+    annotatePod(EXEC_FAULT, "hang");
+    delete("hung");
+    await("the hung killer closed and the attempt reported")
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () ->
+                get("hung").getStatus().getConditions().stream()
+                    .anyMatch(
+                        c ->
+                            "KillFailed".equals(c.getReason())
+                                && c.getMessage().contains("did not end within")));
+    assertEquals(Phase.Running, get("hung").getStatus().getPhase());
+    annotatePod(EXEC_FAULT, null);
+    await().atMost(Duration.ofSeconds(60)).until(() -> get("hung") == null);
+    assertNothingLeft(uid);
+    await("no exec left open").atMost(SHORT).until(() -> openExecs() == 0);
   }
 
   @Test

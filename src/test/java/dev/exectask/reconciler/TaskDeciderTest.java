@@ -410,6 +410,131 @@ class TaskDeciderTest {
                         Reasons.EXEC_ERROR,
                         assertInstanceOf(Action.KillTree.class, d.action()).verdict().reason())),
             new Row(
+                "exec failed to open, not for a missing shell: stays Running, observed",
+                running(),
+                List.of(),
+                new Observation(
+                    READY,
+                    new CommandState.Finished(
+                        new CommandOutcome.ConnectionLost(
+                            "the exec failed: error dialing backend",
+                            CapturedOutput.NONE,
+                            CapturedOutput.NONE)),
+                    NO_KILL),
+                STARTED.plusSeconds(1),
+                d -> {
+                  assertEquals(Phase.Running, d.status().getPhase());
+                  assertInstanceOf(Action.Observe.class, d.action());
+                }),
+            new Row(
+                "observer still waiting when its wait ended: observe again",
+                running(),
+                List.of(),
+                new Observation(
+                    READY,
+                    new CommandState.Observed(new CommandObservation.StillRunning()),
+                    NO_KILL),
+                STARTED.plusSeconds(10),
+                d -> {
+                  assertEquals(Phase.Running, d.status().getPhase());
+                  assertInstanceOf(Action.Observe.class, d.action());
+                  assertEquals(Duration.ofSeconds(20), d.requeueAfter());
+                }),
+            new Row(
+                "stdin cut short: the tree is killed, then Failed ExecError with the wrapper's words",
+                running(),
+                List.of(),
+                new Observation(
+                    READY,
+                    new CommandState.Observed(
+                        new CommandObservation.NotStarted("stdin was cut short: got 3 of 90 bytes"),
+                        "the exec connection closed without an exit status"),
+                    NO_KILL),
+                STARTED.plusSeconds(1),
+                d -> {
+                  assertEquals(Phase.Running, d.status().getPhase(), "no verdict before the kill");
+                  Verdict v = assertInstanceOf(Action.KillTree.class, d.action()).verdict();
+                  assertEquals(Phase.Failed, v.phase());
+                  assertEquals(Reasons.EXEC_ERROR, v.reason());
+                  assertTrue(v.message().contains("stdin was cut short: got 3 of 90"), v.message());
+                  assertTrue(v.message().contains("without an exit status"), v.message());
+                }),
+            new Row(
+                "observed exit code: written to status before the cleanup kill",
+                running(),
+                List.of(),
+                new Observation(
+                    READY, new CommandState.Observed(new CommandObservation.Exited(3)), NO_KILL),
+                STARTED.plusSeconds(5),
+                d -> {
+                  assertEquals(3, d.status().getExitCode());
+                  assertEquals(Phase.Running, d.status().getPhase());
+                  assertInstanceOf(Action.KillTree.class, d.action());
+                }),
+            new Row(
+                "deadline kill finds an exit recorded before the deadline: the exit wins",
+                running(),
+                List.of(),
+                new Observation(
+                    READY,
+                    RUNNING,
+                    new KillState.Done(
+                        Verdict.of(Phase.TimedOut, Reasons.DEADLINE_EXCEEDED, "x"),
+                        new KillReport(0, 0, 0, STARTED.plusSeconds(29)))),
+                STARTED.plusSeconds(31),
+                d -> {
+                  assertEquals(Phase.Succeeded, d.status().getPhase());
+                  assertEquals(Reasons.COMPLETED, d.status().getReason());
+                  assertEquals(0, d.status().getExitCode());
+                }),
+            new Row(
+                "deadline kill finds an exit recorded in the deadline's own second: TimedOut",
+                running(),
+                List.of(),
+                new Observation(
+                    READY,
+                    RUNNING,
+                    new KillState.Done(
+                        Verdict.of(Phase.TimedOut, Reasons.DEADLINE_EXCEEDED, "x"),
+                        new KillReport(1, 0, 143, STARTED.plusSeconds(30)))),
+                STARTED.plusSeconds(31),
+                d -> assertEquals(Phase.TimedOut, d.status().getPhase())),
+            new Row(
+                "deadline kill finds an exit recorded after the deadline: TimedOut",
+                running(),
+                List.of(),
+                new Observation(
+                    READY,
+                    RUNNING,
+                    new KillState.Done(
+                        Verdict.of(Phase.TimedOut, Reasons.DEADLINE_EXCEEDED, "x"),
+                        new KillReport(1, 0, 143, STARTED.plusSeconds(31)))),
+                STARTED.plusSeconds(32),
+                d -> {
+                  assertEquals(Phase.TimedOut, d.status().getPhase());
+                  assertNull(d.status().getExitCode());
+                }),
+            new Row(
+                "pod Terminating on an unreachable node while Running: PodDeleted, no kill",
+                running(),
+                List.of(),
+                new Observation(new TargetState.PodTerminating("web", true), RUNNING, NO_KILL),
+                STARTED.plusSeconds(5),
+                d -> {
+                  assertEquals(Phase.Failed, d.status().getPhase());
+                  assertEquals(Reasons.POD_DELETED, d.status().getReason());
+                }),
+            new Row(
+                "pod Terminating on a reachable node: still Running, its deadline kept",
+                running(),
+                List.of(),
+                new Observation(new TargetState.PodTerminating("web", false), RUNNING, NO_KILL),
+                STARTED.plusSeconds(5),
+                d -> {
+                  assertEquals(Phase.Running, d.status().getPhase());
+                  assertSame(Action.NONE, d.action());
+                }),
+            new Row(
                 "kill failed, backoff not over: wait",
                 running(),
                 List.of(),
@@ -535,6 +660,119 @@ class TaskDeciderTest {
                 new KillState.Failed(null, "pod not found", 5, STARTED.plusSeconds(999))),
             STARTED.plusSeconds(6));
     assertTrue(d.removeFinalizer());
+  }
+
+  record CleanupRow(
+      String name,
+      ExecTask task,
+      TargetState target,
+      KillState kill,
+      boolean releases,
+      Class<? extends Action> action,
+      String eventReason,
+      String stalledReason) {
+    @Override
+    public String toString() {
+      return name;
+    }
+  }
+
+  static ExecTask annotated(ExecTask task, String key, String value) {
+    task.getMetadata().setAnnotations(java.util.Map.of(key, value));
+    return task;
+  }
+
+  static final KillState KILL_FAILED_WAITING =
+      new KillState.Failed(null, "exec timed out after 40s", 3, STARTED.plusSeconds(20));
+  static final KillState KILL_FAILED_DUE =
+      new KillState.Failed(null, "exec timed out after 40s", 3, STARTED.plusSeconds(9));
+
+  static Stream<Arguments> cleanupRows() {
+    return Stream.of(
+            new CleanupRow(
+                "skip-kill annotation: released at once, no kill, KillSkipped",
+                annotated(running(), ExecTask.SKIP_KILL_ANNOTATION, "true"),
+                READY,
+                KILL_FAILED_WAITING,
+                true,
+                Action.None.class,
+                "KillSkipped",
+                null),
+            new CleanupRow(
+                "skip-kill annotation other than true: ignored",
+                annotated(running(), ExecTask.SKIP_KILL_ANNOTATION, "yes"),
+                READY,
+                NO_KILL,
+                false,
+                Action.KillTree.class,
+                null,
+                null),
+            new CleanupRow(
+                "kill failed, backoff running: Stalled KillFailed, Event, finalizer kept",
+                running(),
+                READY,
+                KILL_FAILED_WAITING,
+                false,
+                Action.None.class,
+                "KillFailed",
+                "KillFailed"),
+            new CleanupRow(
+                "kill failed, backoff over: retried, still Stalled",
+                running(),
+                READY,
+                KILL_FAILED_DUE,
+                false,
+                Action.KillTree.class,
+                "KillFailed",
+                "KillFailed"),
+            new CleanupRow(
+                "pod Terminating on an unreachable node: counts as gone",
+                running(),
+                new TargetState.PodTerminating("web", true),
+                KILL_FAILED_WAITING,
+                true,
+                Action.None.class,
+                "Killed",
+                null),
+            new CleanupRow(
+                "pod Terminating on a reachable node: killed first",
+                running(),
+                new TargetState.PodTerminating("web", false),
+                NO_KILL,
+                false,
+                Action.KillTree.class,
+                null,
+                null))
+        .map(Arguments::of);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("cleanupRows")
+  void decidesCleanup(CleanupRow row) {
+    CleanupDecision d =
+        TaskDecider.decideCleanup(
+            row.task(),
+            new Observation(row.target(), RUNNING, row.kill()),
+            STARTED.plusSeconds(10));
+
+    assertEquals(row.releases(), d.removeFinalizer());
+    assertInstanceOf(row.action(), d.action());
+    assertEquals(row.eventReason(), d.eventReason());
+    if (row.stalledReason() == null) {
+      assertNull(d.status(), "the status is left as it is");
+    } else {
+      Condition stalled =
+          d.status().getConditions().stream()
+              .filter(c -> "Stalled".equals(c.getType()))
+              .findFirst()
+              .orElseThrow();
+      assertEquals("True", stalled.getStatus());
+      assertEquals(row.stalledReason(), stalled.getReason());
+      assertTrue(stalled.getMessage().contains("attempt 3 failed"), stalled.getMessage());
+      assertTrue(stalled.getMessage().contains("exec timed out after 40s"), stalled.getMessage());
+      assertEquals(Phase.Running, d.status().getPhase(), "no verdict while the tree may live");
+      assertEquals(stalled.getMessage(), d.eventMessage());
+    }
   }
 
   @Test

@@ -52,6 +52,7 @@ class InContainerScriptsBehaviourTest {
   private static final String KILLED_NONE = "exectask-killer signalled=0 remaining=0\n";
   private static final Shell DASH = Shell.dash();
   private static final Shell BUSYBOX = Shell.busybox();
+  private static final Shell BASH = Shell.bashAsSh();
   private static final Shell BUSYBOX_WITHOUT_GREP_Z = BUSYBOX.withoutGrepZ();
 
   @TempDir Path tmp;
@@ -59,12 +60,12 @@ class InContainerScriptsBehaviourTest {
   private final List<Task> tasks = new ArrayList<>();
 
   static Stream<Shell> shells() {
-    return Stream.of(DASH, BUSYBOX);
+    return Stream.of(DASH, BUSYBOX, BASH);
   }
 
   /** Also a busybox built without its GNU extras, whose grep has no -z. */
   static Stream<Shell> shellsAndFallbacks() {
-    return Stream.of(DASH, BUSYBOX, BUSYBOX_WITHOUT_GREP_Z);
+    return Stream.of(DASH, BUSYBOX, BUSYBOX_WITHOUT_GREP_Z, BASH);
   }
 
   @AfterEach
@@ -118,7 +119,10 @@ class InContainerScriptsBehaviourTest {
       Result result = task.runWrapper(List.of("sh", "-c", script), List.of(), null, null);
 
       assertEquals(status, result.exitCode());
-      assertEquals(status + "\n", Files.readString(task.stateDir().resolve("exit")));
+      String[] record = Files.readString(task.stateDir().resolve("exit")).strip().split(" ");
+      assertEquals(Integer.toString(status), record[0]);
+      long ended = Long.parseLong(record[1]);
+      assertTrue(Math.abs(ended - System.currentTimeMillis() / 1000) < 30, "ended at " + ended);
       assertEquals("", result.stderr());
     }
 
@@ -274,14 +278,10 @@ class InContainerScriptsBehaviourTest {
         input[1] = '\n';
       }
       Task task = task(shell);
-      Started wrapper = task.startWrapper(List.of("cat"), List.of(), null, size);
+      // stdin stays open until the command is done: the exec protocol cannot half-close it.
+      Started wrapper = task.startWrapper(List.of("cat"), List.of(), null, input);
 
-      try (OutputStream stdin = wrapper.process().getOutputStream()) {
-        stdin.write(input);
-        stdin.flush();
-        // stdin stays open until the command is done: the exec protocol cannot half-close it.
-        assertEquals(0, wrapper.await().exitCode());
-      }
+      assertEquals(0, wrapper.await().exitCode());
 
       assertArrayEquals(input, Files.readAllBytes(wrapper.stdout()));
       assertFalse(Files.exists(task.stateDir().resolve("stdin")), "the buffered input is removed");
@@ -297,6 +297,8 @@ class InContainerScriptsBehaviourTest {
         Result result = wrapper.await();
         assertEquals(0, result.exitCode());
         assertEquals("0", result.stdout().strip());
+      } catch (IOException finishedFirst) {
+        // The wrapper may be done before the write: what matters is what the command read.
       }
     }
 
@@ -319,7 +321,7 @@ class InContainerScriptsBehaviourTest {
           PosixFilePermissions.toString(Files.getPosixFilePermissions(task.stateDir())));
       assertEquals(
           commandPid, HostProcess.of(commandPid).orElseThrow().pgrp(), "own process group");
-      assertEquals(KILLED_ONE, task.runKiller(5).stdout());
+      assertEquals(KILLED_ONE, task.runKiller(5).killed());
     }
   }
 
@@ -334,14 +336,14 @@ class InContainerScriptsBehaviourTest {
       long start = System.nanoTime();
       Result kill = task.runKiller(20);
 
-      assertEquals(KILLED_ONE, kill.stdout());
+      assertEquals(KILLED_ONE, kill.killed());
       assertEquals(0, kill.exitCode());
       assertTrue(elapsed(start).toSeconds() < 10, "did not wait out the grace period");
       assertEquals(143, wrapper.await().exitCode(), "the command died of SIGTERM");
       assertFalse(Files.exists(task.stateDir()), "state dir removed");
       assertEquals(List.of(), task.alive());
       Result again = task.runKiller(20);
-      assertEquals(KILLED_NONE, again.stdout());
+      assertEquals(KILLED_NONE, again.killed());
       assertEquals(0, again.exitCode());
     }
 
@@ -353,7 +355,7 @@ class InContainerScriptsBehaviourTest {
               List.of("sh", "-c", "sleep 300 & sleep 300 & wait"), List.of(), null, null);
       task.awaitAlive(3);
 
-      assertEquals("exectask-killer signalled=3 remaining=0\n", task.runKiller(10).stdout());
+      assertEquals("exectask-killer signalled=3 remaining=0\n", task.runKiller(10).killed());
       assertEquals(List.of(), task.alive());
       assertEquals(143, wrapper.await().exitCode());
     }
@@ -372,7 +374,7 @@ class InContainerScriptsBehaviourTest {
       task.awaitCommandPid();
       task.awaitAlive(3);
 
-      assertEquals("exectask-killer signalled=3 remaining=0\n", task.runKiller(5).stdout());
+      assertEquals("exectask-killer signalled=3 remaining=0\n", task.runKiller(5).killed());
     }
 
     @EachShellAndFallback
@@ -383,20 +385,23 @@ class InContainerScriptsBehaviourTest {
       Started bystander = other.startSleeping();
       List<Long> others = other.awaitAlive(1);
 
-      assertEquals(KILLED_ONE, task.runKiller(5).stdout());
+      assertEquals(KILLED_ONE, task.runKiller(5).killed());
       assertEquals(others, other.alive());
       assertTrue(bystander.process().isAlive());
-      assertEquals(KILLED_ONE, other.runKiller(5).stdout());
+      assertEquals(KILLED_ONE, other.runKiller(5).killed());
     }
 
     @EachShellAndFallback
     void endsAWrapperStillWaitingForItsStdin(Shell shell) {
       Task task = task(shell);
       Path proof = task.dir.resolve("ran");
-      Started wrapper = task.startWrapper(List.of("touch", proof.toString()), List.of(), null, 10);
+      InContainerScripts.WrapperExec exec =
+          InContainerScripts.wrapper(
+              task.uid, List.of("touch", proof.toString()), List.of(), null, new byte[10]);
+      Started wrapper = task.start(exec.argv());
       await().atMost(TIMEOUT).until(() -> Files.exists(task.stateDir().resolve("pid")));
 
-      assertEquals(KILLED_NONE, task.runKiller(5).stdout());
+      assertEquals(KILLED_NONE, task.runKiller(5).killed());
       assertEquals(137, wrapper.await().exitCode());
       assertFalse(Files.exists(task.stateDir()), "state dir removed");
       assertFalse(Files.exists(proof), "the command never ran");
@@ -428,9 +433,49 @@ class InContainerScriptsBehaviourTest {
       long group = task.awaitCommandPid();
       await("the escapee").atMost(TIMEOUT).until(() -> task.alive().size() == 1);
 
-      assertEquals(KILLED_ONE, task.runKiller(10).stdout());
+      assertEquals(KILLED_ONE, task.runKiller(10).killed());
       assertEquals(List.of(), task.alive());
       assertEquals(List.of(), HostProcess.inGroup(group), "the command's group is gone");
+    }
+
+    /**
+     * The recorded command pid is a group id whose leader is gone; a reused pid may now lead, or
+     * have led, a group of strangers. Without a live member carrying the task's marks, the group is
+     * not the task's and is not signalled.
+     */
+    @EachShellAndFallback
+    void aGroupWithoutAnAnchorIsLeftAlone(Shell shell) throws Exception {
+      Process stranger =
+          new ProcessBuilder("setsid", "sh", "-c", "sleep 300 </dev/null >/dev/null 2>&1 & exit")
+              .start();
+      assertEquals(0, stranger.waitFor());
+      long group = stranger.pid();
+      await().atMost(TIMEOUT).until(() -> HostProcess.inGroup(group).size() == 1);
+      long member = HostProcess.inGroup(group).get(0);
+      try {
+        Task task = task(shell);
+        Files.createDirectories(task.stateDir());
+        Files.writeString(task.stateDir().resolve("pid"), "0 " + group + " 12345 0\n");
+
+        assertEquals(KILLED_NONE, task.runKiller(1).killed());
+        assertTrue(HostProcess.of(member).isPresent(), "the stranger's process is alive");
+      } finally {
+        ProcessHandle.of(member).ifPresent(ProcessHandle::destroyForcibly);
+      }
+    }
+
+    @EachShell
+    void reportsTheExitTheWrapperRecordedBeforeRemovingTheState(Shell shell) {
+      Task task = task(shell);
+      task.runWrapper(List.of("sh", "-c", "exit 7"), List.of(), null, null);
+      long before = System.currentTimeMillis() / 1000;
+
+      String report = task.runKiller(1).stdout();
+
+      KillReport parsed = InContainerScripts.parseKillReport(report);
+      assertEquals(Integer.valueOf(7), parsed.exitCode(), report);
+      assertTrue(Math.abs(parsed.exitedAt().getEpochSecond() - before) < 30, "ended at " + report);
+      assertFalse(Files.exists(task.stateDir()), "state dir removed");
     }
 
     @EachShellAndFallback
@@ -456,7 +501,7 @@ class InContainerScriptsBehaviourTest {
       assertTrue(
           elapsed(start).toMillis() >= grace * 1000,
           "SIGKILL only after the grace period, not after " + elapsed(start));
-      assertEquals("exectask-killer signalled=3 remaining=0\n", kill.stdout());
+      assertEquals("exectask-killer signalled=3 remaining=0\n", kill.killed());
       assertEquals(List.of(), task.alive());
       assertEquals(137, wrapper.await().exitCode());
     }
@@ -470,7 +515,7 @@ class InContainerScriptsBehaviourTest {
       long start = System.nanoTime();
       Result kill = task.runKiller(0);
 
-      assertEquals("exectask-killer signalled=" + tree.size() + " remaining=0\n", kill.stdout());
+      assertEquals("exectask-killer signalled=" + tree.size() + " remaining=0\n", kill.killed());
       assertTrue(elapsed(start).toSeconds() < 5, "took " + elapsed(start));
     }
 
@@ -485,8 +530,243 @@ class InContainerScriptsBehaviourTest {
       long start = System.nanoTime();
       Result kill = task.runKiller(60);
 
-      assertEquals("exectask-killer signalled=2 remaining=0\n", kill.stdout());
+      assertEquals("exectask-killer signalled=2 remaining=0\n", kill.killed());
       assertTrue(elapsed(start).toSeconds() < 30, "took " + elapsed(start));
+    }
+  }
+
+  /** Names and input that used to reach the wrapper's own shell, and input cut short. */
+  @Nested
+  class WrapperInput {
+
+    /** Every name the contract allows runs the argv verbatim, with the task's own marker. */
+    @EachShell
+    void envNamesTheWrapperOrTheShellUsesReachTheCommandVerbatim(Shell shell) {
+      Task task = task(shell);
+      Task other = task(shell);
+      List<Map.Entry<String, String>> env =
+          List.of(
+              Map.entry("uid", other.uid),
+              Map.entry("envcount", "2"),
+              Map.entry("setsid", "/bin/false"),
+              Map.entry("state", "/"),
+              Map.entry("token", "1"),
+              Map.entry("marker", "EXECTASK_UID=" + other.uid),
+              Map.entry("UID", "4242"),
+              Map.entry("EUID", "4243"),
+              Map.entry("PPID", "1"),
+              Map.entry("IFS", "x"),
+              Map.entry("line", "e A=B"),
+              Map.entry("SECRET", "a\nb \\ 'q' $(no) \u00fc"));
+
+      Result result = task.runWrapper(List.of("env"), env, null, null);
+
+      assertEquals(0, result.exitCode(), result.stderr());
+      List<String> printed =
+          List.of(result.stdout().replaceFirst("\n$", "").split("\n(?=[A-Za-z_][A-Za-z0-9_]*=)"));
+      for (Map.Entry<String, String> variable : env) {
+        assertTrue(
+            printed.contains(variable.getKey() + "=" + variable.getValue()),
+            variable + " not in " + printed);
+      }
+      assertTrue(printed.contains("EXECTASK_UID=" + task.uid), printed.toString());
+      assertEquals(
+          1,
+          printed.stream().filter(line -> line.startsWith("EXECTASK_UID=")).count(),
+          "one marker");
+    }
+
+    @EachShell
+    void aCommandWithThoseNamesIsKilledByItsOwnKillerAndNotByAnothers(Shell shell) {
+      Task task = task(shell);
+      Task other = task(shell);
+      Started wrapper =
+          task.startWrapper(
+              List.of("sleep", "300"),
+              List.of(
+                  Map.entry("uid", other.uid),
+                  Map.entry("envcount", "1"),
+                  Map.entry("UID", "0"),
+                  Map.entry("PPID", "1")),
+              null,
+              null);
+      task.awaitCommandPid();
+      task.awaitAlive(1);
+
+      assertEquals(KILLED_NONE, other.runKiller(5).killed());
+      assertEquals(1, task.alive().size(), "another task's killer left it alone");
+      assertEquals(KILLED_ONE, task.runKiller(5).killed());
+      assertEquals(143, wrapper.await().exitCode());
+    }
+
+    @EachShell
+    void aProgramNamedWithAnEqualsSignStillRuns(Shell shell) throws IOException {
+      Path program = tmp.resolve("a=b");
+      Files.writeString(program, "#!/bin/sh\nprintf '[%s]' \"$@\" \"$V\"\n");
+      Files.setPosixFilePermissions(program, PosixFilePermissions.fromString("rwx------"));
+
+      Result result =
+          task(shell)
+              .runWrapper(
+                  List.of(program.toString(), "x=y", "-"),
+                  List.of(Map.entry("V", "v")),
+                  null,
+                  null);
+
+      assertEquals("[x=y][-][v]", result.stdout(), result.stderr());
+    }
+
+    static Stream<Arguments> cuts() {
+      return shells().flatMap(shell -> Stream.of(0, 1, 40, -1).map(at -> Arguments.of(shell, at)));
+    }
+
+    /** A dropped connection ends stdin early: the command never runs on a prefix of its input. */
+    @ParameterizedTest(name = "{0}: cut at {1}")
+    @MethodSource("cuts")
+    void stdinCutShortFailsWithoutRunningTheCommand(Shell shell, int at) throws IOException {
+      Task task = task(shell);
+      Path proof = task.dir.resolve("ran");
+      InContainerScripts.WrapperExec exec =
+          InContainerScripts.wrapper(
+              task.uid,
+              List.of("sh", "-c", "cat >\"$1\"", "sh", proof.toString()),
+              List.of(Map.entry("TOKEN", "secret")),
+              null,
+              "0123456789".repeat(10).getBytes(UTF_8));
+      int sent = at >= 0 ? at : exec.payload().length - 1;
+
+      Result result = task.startWrapperWithPayload(exec, sent).await();
+
+      String why = "stdin was cut short: got " + sent + " of " + exec.payload().length + " bytes";
+      assertEquals(126, result.exitCode());
+      assertEquals("exectask: " + why + "\n", result.stderr());
+      assertFalse(Files.exists(proof), "the command never ran");
+      assertEquals(why + "\n", Files.readString(task.stateDir().resolve("failed")));
+      assertFalse(Files.exists(task.stateDir().resolve("payload")), "no secret left on disk");
+      assertEquals("exectask-observer failed " + why + "\n", task.runObserver().stdout());
+    }
+
+    @EachShell
+    void thePayloadIsGoneOnceTheCommandRunsAndNothingOfItIsInTheArgv(Shell shell)
+        throws IOException {
+      Task task = task(shell);
+      InContainerScripts.WrapperExec exec =
+          InContainerScripts.wrapper(
+              task.uid,
+              List.of("sh", "-c", "sleep 300", "argv-secret"),
+              List.of(Map.entry("PASSWORD", "env-secret")),
+              "/",
+              "stdin-secret".getBytes(UTF_8));
+      assertFalse(
+          String.join(" ", exec.argv()).matches("(?s).*(secret|PASSWORD|sleep 300).*"),
+          "nothing of the user's in the exec argv");
+
+      task.startWrapperWithPayload(exec, exec.payload().length);
+      task.awaitCommandPid();
+
+      try (Stream<Path> files = Files.list(task.stateDir())) {
+        assertEquals(
+            List.of("pid", "stdin"), files.map(f -> f.getFileName().toString()).sorted().toList());
+      }
+      assertTrue(task.runKiller(5).killed().endsWith(" remaining=0\n"));
+      assertEquals(List.of(), task.alive());
+    }
+  }
+
+  /**
+   * Trees that shed the marker, their group and their parent at once: daemons that rewrite their
+   * title or environment, and processes of another uid whose environment the killer cannot read.
+   */
+  @Nested
+  class HostileTrees {
+
+    /** What a daemon leaves: one process, found by nothing but the token once it is set up. */
+    private HostProcess awaitDaemon(Task task, String uidOrNull) {
+      await("the daemon")
+          .atMost(TIMEOUT)
+          .until(() -> HostProcess.carryingToken(task.uid).size() == 1);
+      HostProcess daemon = HostProcess.carryingToken(task.uid).get(0);
+      await("its title rewritten, its marker gone")
+          .atMost(TIMEOUT)
+          .until(
+              () ->
+                  HostProcess.of(daemon.pid())
+                      .map(
+                          p ->
+                              !p.environ().contains(InContainerScripts.MARKER_ENV + "=" + task.uid))
+                      .orElse(false));
+      assertTrue(daemon.pgrp() != task.commandPid, "left the command's group");
+      return daemon;
+    }
+
+    static Stream<Arguments> daemons() {
+      String perl =
+          "use POSIX; fork and exit; POSIX::setsid(); fork and exit;"
+              + " $0 = \"nginx: worker process\"; %ENV = (); close STDIN; close STDOUT;"
+              + " close STDERR; sleep 300";
+      String python =
+          "import os, sys\n"
+              + "if os.fork(): sys.exit(0)\n"
+              + "os.setsid()\n"
+              + "if os.fork(): sys.exit(0)\n"
+              + "os.closerange(0, 3)\n"
+              + "os.execve(sys.executable, [sys.executable, '-c', 'import time; time.sleep(300)'],"
+              + " {})\n";
+      return shells()
+          .flatMap(
+              shell ->
+                  Stream.of(
+                      Arguments.of(shell, "perl", List.of("perl", "-e", perl)),
+                      Arguments.of(shell, "python", List.of("python3", "-c", python))));
+    }
+
+    @ParameterizedTest(name = "{0}: {1}")
+    @MethodSource("daemons")
+    void aDaemonThatDoubleForksSetsidsAndRewritesItsTitleIsKilled(
+        Shell shell, String language, List<String> daemon) {
+      assumeTrue(Shell.onPath(daemon.get(0)).isPresent(), daemon.get(0) + " is not on PATH");
+      Task task = task(shell);
+
+      Result command = task.runWrapper(daemon, List.of(), null, null);
+
+      assertEquals(0, command.exitCode(), command.stderr());
+      task.awaitCommandPid();
+      HostProcess found = awaitDaemon(task, null);
+      assertEquals(KILLED_ONE, task.runKiller(5).killed());
+      assertEquals(Optional.empty(), HostProcess.of(found.pid()), "the daemon is gone");
+    }
+
+    /**
+     * Another uid, in its own session, reparented: as the killer runs without CAP_SYS_PTRACE (as in
+     * a default container), its environment is unreadable, so only the token can find it.
+     */
+    @EachShell
+    void aProcessOfAnotherUidIsKilledByAKillerThatCannotReadItsEnvironment(Shell shell) {
+      assumeTrue(Shell.onPath("setpriv").isPresent(), "setpriv (util-linux) is not on PATH");
+      assumeTrue("root".equals(System.getProperty("user.name")), "needs root to change uid");
+      Task task = task(shell);
+
+      Result command =
+          task.runWrapper(
+              List.of(
+                  Shell.onPath("setpriv").orElseThrow().toString(),
+                  "--reuid=1234",
+                  "--regid=1234",
+                  "--clear-groups",
+                  "sh",
+                  "-c",
+                  "(setsid sleep 300 </dev/null >/dev/null 2>&1 &)"),
+              List.of(),
+              null,
+              null);
+      assertEquals(0, command.exitCode(), command.stderr());
+      await().atMost(TIMEOUT).until(() -> HostProcess.carryingToken(task.uid).size() == 1);
+      long pid = HostProcess.carryingToken(task.uid).get(0).pid();
+
+      Result kill = task.withoutPtrace().runKiller(5);
+
+      assertEquals(KILLED_ONE, kill.killed(), kill.stderr());
+      assertEquals(Optional.empty(), HostProcess.of(pid), "the other uid's process is gone");
     }
   }
 
@@ -540,7 +820,7 @@ class InContainerScriptsBehaviourTest {
 
       assertEquals("exectask-observer absent\n", task.runObserver().stdout());
       task.runWrapper(List.of("true"), List.of(), null, null);
-      assertEquals(KILLED_NONE, task.runKiller(1).stdout());
+      assertEquals(KILLED_NONE, task.runKiller(1).killed());
       assertEquals("exectask-observer absent\n", task.runObserver().stdout());
     }
 
@@ -552,7 +832,7 @@ class InContainerScriptsBehaviourTest {
       deleteFlatDir(task.stateDir());
 
       assertEquals("exectask-observer running-untracked\n", task.runObserver().stdout());
-      assertEquals(KILLED_ONE, task.runKiller(5).stdout());
+      assertEquals(KILLED_ONE, task.runKiller(5).killed());
       assertEquals(143, wrapper.await().exitCode());
     }
 
@@ -566,7 +846,7 @@ class InContainerScriptsBehaviourTest {
 
       assertTrue(Files.isDirectory(stateDir), "state dir in /dev/shm");
       assertEquals("exectask-observer exited=4\n", task.runObserver().stdout());
-      assertEquals(KILLED_NONE, task.runKiller(1).stdout());
+      assertEquals(KILLED_NONE, task.runKiller(1).killed());
       assertFalse(Files.exists(stateDir), "the killer removed it");
     }
   }
@@ -595,6 +875,16 @@ class InContainerScriptsBehaviourTest {
           dash.map(path -> List.of(path.toString())).orElse(List.of()),
           null,
           dash.isPresent() ? null : "dash is not on PATH: install the dash package");
+    }
+
+    /** bash in POSIX mode, as when /bin/sh is bash (RHEL, UBI and Amazon Linux images). */
+    static Shell bashAsSh() {
+      Optional<Path> bash = onPath("bash");
+      return new Shell(
+          "bash as sh",
+          bash.map(path -> List.of(path.toString(), "--posix")).orElse(List.of()),
+          null,
+          bash.isPresent() ? null : "bash is not on PATH: install the bash package");
     }
 
     /** busybox ash with every busybox applet first in PATH, so the scripts use busybox's tools. */
@@ -690,7 +980,13 @@ class InContainerScriptsBehaviourTest {
     }
   }
 
-  record Result(int exitCode, String stdout, String stderr) {}
+  record Result(int exitCode, String stdout, String stderr) {
+
+    /** The killer's report without the exit it read from the state dir (asserted apart). */
+    String killed() {
+      return stdout.replaceFirst(" exited=\\d+( at=\\d+)?\n$", "\n");
+    }
+  }
 
   /** A process started by a test, its output in files so that nothing blocks on a pipe. */
   record Started(Process process, Path stdout, Path stderr) {
@@ -737,6 +1033,14 @@ class InContainerScriptsBehaviourTest {
       this.tmpdir = dir.resolve("tmp").toString();
     }
 
+    private boolean withoutPtrace;
+
+    /** Later scripts run without CAP_SYS_PTRACE, as in a container a runtime starts by default. */
+    Task withoutPtrace() {
+      this.withoutPtrace = true;
+      return this;
+    }
+
     Task withTmpdir(String tmpdir) {
       this.tmpdir = tmpdir;
       return this;
@@ -746,9 +1050,28 @@ class InContainerScriptsBehaviourTest {
       return Path.of(tmpdir, ".exectask", uid);
     }
 
+    /** Writes the whole payload to the wrapper's stdin and keeps it open, as an exec does. */
     Started startWrapper(
-        List<String> argv, List<Map.Entry<String, String>> env, String workingDir, Integer stdin) {
-      return start(InContainerScripts.wrapperCommand(uid, argv, env, workingDir, stdin));
+        List<String> argv, List<Map.Entry<String, String>> env, String workingDir, byte[] stdin) {
+      InContainerScripts.WrapperExec exec =
+          InContainerScripts.wrapper(uid, argv, env, workingDir, stdin);
+      return startWrapperWithPayload(exec, exec.payload().length);
+    }
+
+    /** Writes only the first {@code sent} bytes of the payload, then closes stdin. */
+    Started startWrapperWithPayload(InContainerScripts.WrapperExec exec, int sent) {
+      Started wrapper = start(exec.argv());
+      try {
+        OutputStream in = wrapper.process().getOutputStream();
+        in.write(exec.payload(), 0, sent);
+        in.flush();
+        if (sent < exec.payload().length) {
+          in.close();
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      return wrapper;
     }
 
     /** A wrapper running `sleep 300`, once it has recorded the command's pid. */
@@ -759,7 +1082,7 @@ class InContainerScriptsBehaviourTest {
     }
 
     Result runWrapper(
-        List<String> argv, List<Map.Entry<String, String>> env, String workingDir, Integer stdin) {
+        List<String> argv, List<Map.Entry<String, String>> env, String workingDir, byte[] stdin) {
       return startWrapper(argv, env, workingDir, stdin).await();
     }
 
@@ -774,7 +1097,7 @@ class InContainerScriptsBehaviourTest {
     }
 
     Started startObserver() {
-      return start(InContainerScripts.observerCommand(uid));
+      return start(InContainerScripts.observerCommand(uid, 60));
     }
 
     Result runObserver() {
@@ -783,16 +1106,23 @@ class InContainerScriptsBehaviourTest {
       return result;
     }
 
-    private Started start(List<String> scriptArgv) {
+    Started start(List<String> scriptArgv) {
       try {
         Files.createDirectories(dir.resolve("tmp"));
         int run = runs.incrementAndGet();
         Path stdout = dir.resolve(run + ".out");
         Path stderr = dir.resolve(run + ".err");
+        List<String> argv = new ArrayList<>();
+        if (withoutPtrace) {
+          argv.addAll(
+              List.of(
+                  Shell.onPath("setpriv").orElseThrow().toString(),
+                  "--bounding-set=-sys_ptrace",
+                  "--inh-caps=-sys_ptrace"));
+        }
+        argv.addAll(shell.argv(scriptArgv));
         ProcessBuilder builder =
-            new ProcessBuilder(shell.argv(scriptArgv))
-                .redirectOutput(stdout.toFile())
-                .redirectError(stderr.toFile());
+            new ProcessBuilder(argv).redirectOutput(stdout.toFile()).redirectError(stderr.toFile());
         Map<String, String> environment = builder.environment();
         environment.remove(InContainerScripts.MARKER_ENV);
         environment.put("TMPDIR", tmpdir);
@@ -830,13 +1160,18 @@ class InContainerScriptsBehaviourTest {
     }
 
     /**
-     * The live (not zombie) processes whose environment holds this task's marker, and, once its pid
-     * is known, those in the command's process group (which may have dropped the marker).
+     * The live (not zombie) processes whose environment holds this task's marker or whose CPU-time
+     * limit is its token, and, once its pid is known, those in the command's process group.
      */
     List<Long> alive() {
       String marker = InContainerScripts.MARKER_ENV + "=" + uid;
+      String token = Long.toString(InContainerScripts.cpuToken(uid));
       return HostProcess.all().stream()
-          .filter(proc -> proc.environ().contains(marker) || proc.pgrp() == commandPid)
+          .filter(
+              proc ->
+                  proc.environ().contains(marker)
+                      || proc.pgrp() == commandPid
+                      || HostProcess.cpuSoftLimit(proc.pid()).filter(token::equals).isPresent())
           .map(HostProcess::pid)
           .toList();
     }

@@ -23,40 +23,60 @@ class InContainerScriptsTest {
   private static final String UID = "0f8fad5b-d9cb-469f-a165-70867728950e";
 
   @Test
-  void wrapperCommandPassesEverythingAsPositionalArguments() {
-    List<String> command =
-        InContainerScripts.wrapperCommand(
+  void theWrapperArgvHoldsNothingOfTheUsersAndThePayloadEverything() {
+    InContainerScripts.WrapperExec exec =
+        InContainerScripts.wrapper(
             UID,
-            List.of("printf", "%s", "$(id)"),
+            List.of("printf", "%s", "$(id)", "a\nb"),
             List.of(Map.entry("A", "x y"), Map.entry("B", "")),
             "/srv",
-            12);
+            "in\n".getBytes(UTF_8));
 
-    assertEquals(List.of("sh", "-c"), command.subList(0, 2));
+    long token = InContainerScripts.cpuToken(UID);
+    assertEquals(List.of("sh", "-c"), exec.argv().subList(0, 2));
     assertEquals(
-        List.of("exectask-wrapper", UID, "12", "/srv", "2", "A=x y", "B=", "printf", "%s", "$(id)"),
-        command.subList(3, command.size()));
-    assertFalse(command.get(2).contains(UID), "user input is never spliced into the script");
+        List.of(
+            "exectask-wrapper", UID, Long.toString(token), Integer.toString(exec.payload().length)),
+        exec.argv().subList(3, exec.argv().size()));
+    assertFalse(exec.argv().get(2).contains(UID), "user input is never spliced into the script");
+    assertEquals(
+        "e A=x\\0040y\ne B=\nw /srv\ni 3\na printf\na \\0045s\na \\0044\\0050id\\0051\n"
+            + "a a\\0012b\n.\nin\n",
+        new String(exec.payload(), UTF_8));
   }
 
   @Test
-  void wrapperCommandDefaults() {
-    List<String> command =
-        InContainerScripts.wrapperCommand(UID, List.of("true"), List.of(), null, null);
+  void wrapperDefaults() {
+    InContainerScripts.WrapperExec exec =
+        InContainerScripts.wrapper(UID, List.of("true"), List.of(), null, null);
 
-    assertEquals(
-        List.of("exectask-wrapper", UID, "-", "", "0", "true"), command.subList(3, command.size()));
+    assertEquals("i -\na true\n.\n", new String(exec.payload(), UTF_8));
+  }
+
+  @Test
+  void tokensArePerTaskFarBeyondAnyCpuTimeAndOfOneWidth() {
+    long a = InContainerScripts.cpuToken(UID);
+    long b = InContainerScripts.cpuToken("0f8fad5b-d9cb-469f-a165-70867728950f");
+
+    assertTrue(a != b);
+    for (long token : List.of(a, b)) {
+      assertTrue(token >= 9_000_000_000_000L && token < 9_000_000_000_000L + (1L << 40));
+      assertEquals(13, Long.toString(token).length());
+    }
+    assertEquals(a, InContainerScripts.cpuToken(UID), "stable: the killer recomputes it");
   }
 
   @Test
   void killerAndObserverCommands() {
+    String token = Long.toString(InContainerScripts.cpuToken(UID));
     List<String> killer = InContainerScripts.killerCommand(UID, 7);
-    List<String> observer = InContainerScripts.observerCommand(UID);
+    List<String> observer = InContainerScripts.observerCommand(UID, 300);
 
     assertEquals(List.of("sh", "-c"), killer.subList(0, 2));
-    assertEquals(List.of("exectask-killer", UID, "7"), killer.subList(3, killer.size()));
+    assertEquals(List.of("exectask-killer", UID, token, "7"), killer.subList(3, killer.size()));
     assertEquals(List.of("sh", "-c"), observer.subList(0, 2));
-    assertEquals(List.of("exectask-observer", UID), observer.subList(3, observer.size()));
+    assertEquals(
+        List.of("exectask-observer", UID, token, "300"), observer.subList(3, observer.size()));
   }
 
   @ParameterizedTest
@@ -65,9 +85,9 @@ class InContainerScriptsTest {
   void rejectsTaskUidsOutsideTheAlphabet(String uid) {
     assertThrows(
         IllegalArgumentException.class,
-        () -> InContainerScripts.wrapperCommand(uid, List.of("true"), List.of(), null, null));
+        () -> InContainerScripts.wrapper(uid, List.of("true"), List.of(), null, null));
     assertThrows(IllegalArgumentException.class, () -> InContainerScripts.killerCommand(uid, 1));
-    assertThrows(IllegalArgumentException.class, () -> InContainerScripts.observerCommand(uid));
+    assertThrows(IllegalArgumentException.class, () -> InContainerScripts.observerCommand(uid, 1));
   }
 
   @Test
@@ -78,16 +98,16 @@ class InContainerScriptsTest {
     assertWrapperRejects(List.of("true"), List.of(Map.entry("A-B", "v")), null, null);
     assertWrapperRejects(List.of("true"), List.of(Map.entry("A", "v\0")), null, null);
     assertWrapperRejects(List.of("true"), List.of(), "/a\0", null);
-    assertWrapperRejects(List.of("true"), List.of(), null, -1);
-    assertWrapperRejects(List.of("true"), List.of(), null, InContainerScripts.MAX_STDIN_BYTES + 1);
+    assertWrapperRejects(
+        List.of("true"), List.of(), null, new byte[InContainerScripts.MAX_STDIN_BYTES + 1]);
     assertThrows(IllegalArgumentException.class, () -> InContainerScripts.killerCommand(UID, -1));
   }
 
   private static void assertWrapperRejects(
-      List<String> argv, List<Map.Entry<String, String>> env, String dir, Integer stdin) {
+      List<String> argv, List<Map.Entry<String, String>> env, String dir, byte[] stdin) {
     assertThrows(
         IllegalArgumentException.class,
-        () -> InContainerScripts.wrapperCommand(UID, argv, env, dir, stdin));
+        () -> InContainerScripts.wrapper(UID, argv, env, dir, stdin));
   }
 
   @Test
@@ -100,6 +120,13 @@ class InContainerScriptsTest {
     assertFalse(
         InContainerScripts.parseKillReport("exectask-killer signalled=2 remaining=1\n")
             .confirmed());
+    assertEquals(
+        new KillReport(1, 0, 3, java.time.Instant.ofEpochSecond(1700000000)),
+        InContainerScripts.parseKillReport(
+            "exectask-killer signalled=1 remaining=0 exited=3 at=1700000000\n"));
+    assertEquals(
+        new KillReport(0, 0, 0, null),
+        InContainerScripts.parseKillReport("exectask-killer signalled=0 remaining=0 exited=0"));
   }
 
   @ParameterizedTest
@@ -130,6 +157,13 @@ class InContainerScriptsTest {
     assertEquals(
         new CommandObservation.Absent(),
         InContainerScripts.parseObservation("exectask-observer absent\n"));
+    assertEquals(
+        new CommandObservation.StillRunning(),
+        InContainerScripts.parseObservation("exectask-observer running\n"));
+    assertEquals(
+        new CommandObservation.NotStarted("stdin was cut short: got 3 of 9 bytes"),
+        InContainerScripts.parseObservation(
+            "exectask-observer failed stdin was cut short: got 3 of 9 bytes\n"));
   }
 
   @ParameterizedTest
@@ -139,7 +173,8 @@ class InContainerScriptsTest {
         "exectask-observer exited=",
         "exectask-observer exited=256",
         "exectask-observer exited=3 lost",
-        "exectask-observer running",
+        "exectask-observer running away",
+        "exectask-observer failed",
         "exectask-killer signalled=0 remaining=0"
       })
   void rejectsGarbageObservations(String stdout) {
@@ -147,7 +182,7 @@ class InContainerScriptsTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"wrapper.sh", "killer.sh", "observer.sh"})
+  @ValueSource(strings = {"wrapper.sh", "killer.sh", "observer.sh", "lib.sh"})
   void eachScriptStartsWithItsHeaderAndShipsWithoutComments(String name) throws IOException {
     String source;
     try (InputStream in = InContainerScripts.class.getResourceAsStream(name)) {
@@ -156,13 +191,28 @@ class InContainerScriptsTest {
     String shipped =
         switch (name) {
           case "wrapper.sh" ->
-              InContainerScripts.wrapperCommand(UID, List.of("true"), List.of(), null, null).get(2);
+              InContainerScripts.wrapper(UID, List.of("true"), List.of(), null, null).argv().get(2);
           case "killer.sh" -> InContainerScripts.killerCommand(UID, 0).get(2);
-          default -> InContainerScripts.observerCommand(UID).get(2);
+          case "observer.sh" -> InContainerScripts.observerCommand(UID, 0).get(2);
+          default -> lastShippedWithLibFirst();
         };
 
     assertTrue(source.startsWith("# exectask "), name + " starts with its header comment");
     assertFalse(shipped.lines().anyMatch(line -> line.strip().startsWith("#")));
     assertTrue(source.contains(shipped.lines().reduce((first, last) -> last).orElseThrow()));
+  }
+
+  /** lib.sh ships first in all three: its first code line opens each of them. */
+  private static String lastShippedWithLibFirst() {
+    String wrapper =
+        InContainerScripts.wrapper(UID, List.of("true"), List.of(), null, null).argv().get(2);
+    for (String shipped :
+        List.of(
+            InContainerScripts.killerCommand(UID, 0).get(2),
+            InContainerScripts.observerCommand(UID, 0).get(2))) {
+      assertEquals(wrapper.lines().findFirst(), shipped.lines().findFirst());
+    }
+    assertEquals("nl='", wrapper.lines().findFirst().orElseThrow());
+    return "}";
   }
 }

@@ -64,6 +64,31 @@ public record HostProcess(long pid, String state, long pgrp, long startTime, Lis
     return all().stream().filter(p -> p.environ().contains(marker)).toList();
   }
 
+  /**
+   * The soft CPU-time limit of the process ("unlimited" or a number of seconds), empty when it is
+   * gone: the wrapper's token, which survives a cleared environment and a change of uid.
+   */
+  public static Optional<String> cpuSoftLimit(long pid) {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "limits"))) {
+        if (line.startsWith("Max cpu time")) {
+          return Optional.of(line.substring("Max cpu time".length()).strip().split(" +")[0]);
+        }
+      }
+      return Optional.empty();
+    } catch (IOException | RuntimeException gone) {
+      return Optional.empty();
+    }
+  }
+
+  /** Live processes carrying the task's CPU-time token. */
+  public static List<HostProcess> carryingToken(String taskUid) {
+    String token = Long.toString(InContainerScripts.cpuToken(taskUid));
+    return all().stream()
+        .filter(p -> cpuSoftLimit(p.pid()).filter(token::equals).isPresent())
+        .toList();
+  }
+
   public static List<Long> inGroup(long pgrp) {
     return all().stream().filter(p -> p.pgrp() == pgrp).map(HostProcess::pid).toList();
   }

@@ -34,6 +34,12 @@ public class ExecTask extends CustomResource<ExecTaskSpec, ExecTaskStatus> imple
   /** Held until the command's process tree is confirmed gone, so deleting a task aborts it. */
   public static final String FINALIZER = "exectask.dev/kill-process-tree";
 
+  /**
+   * On a task being deleted, {@code "true"} releases the finalizer without a kill: for an admin who
+   * knows the processes are gone (or accepts that they are not). Recorded in a KillSkipped Event.
+   */
+  public static final String SKIP_KILL_ANNOTATION = "exectask.dev/skip-kill";
+
   @Override
   protected ExecTaskStatus initStatus() {
     return new ExecTaskStatus();

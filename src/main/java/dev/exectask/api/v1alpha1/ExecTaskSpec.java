@@ -62,7 +62,12 @@ public class ExecTaskSpec {
   private String stdin;
 
   @Size(max = MAX_ENV_ITEMS)
-  @JsonPropertyDescription("Environment variables exported to the command, in order.")
+  @ValidationRule(
+      value = "self.all(e, self.exists_one(f, f.name == e.name))",
+      message = "env names must be unique")
+  @JsonPropertyDescription(
+      "Environment variables exported to the command, in order, on top of the container's own."
+          + " Values never travel in the exec request's URL.")
   private List<EnvVar> env;
 
   @JsonPropertyDescription(

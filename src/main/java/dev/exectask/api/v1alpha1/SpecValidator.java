@@ -28,6 +28,12 @@ public final class SpecValidator {
   /** Marks the task's processes so the whole tree can be found; a user value would break that. */
   public static final String RESERVED_ENV_NAME = InContainerScripts.MARKER_ENV;
 
+  static {
+    if (!RESERVED_ENV_NAME.startsWith(EnvVar.RESERVED_PREFIX)) {
+      throw new IllegalStateException("the marker must be in the reserved prefix");
+    }
+  }
+
   static final int MAX_POD_NAME_LENGTH = 253;
   static final int MAX_CONTAINER_NAME_LENGTH = 63;
   static final int MAX_WORKING_DIR_LENGTH = 4096;
@@ -264,6 +270,7 @@ public final class SpecValidator {
           String.format(
               "env has %d items; at most %d are allowed.", env.size(), ExecTaskSpec.MAX_ENV_ITEMS));
     }
+    Map<String, Integer> firstIndex = new java.util.HashMap<>();
     for (int i = 0; i < env.size(); i++) {
       String field = "env[" + i + "]";
       EnvVar variable = env.get(i);
@@ -274,14 +281,25 @@ public final class SpecValidator {
       String name = variable.getName();
       if (name == null || name.isEmpty()) {
         problems.add(field + ".name must not be empty.");
-      } else if (!ENV_NAME.matcher(name).matches()) {
+      } else if (name.length() > EnvVar.MAX_NAME_LENGTH || !ENV_NAME.matcher(name).matches()) {
         problems.add(
             String.format(
                 "%s.name \"%s\" is not a valid variable name: use letters, digits and underscores,"
-                    + " not starting with a digit.",
-                field, name));
-      } else if (RESERVED_ENV_NAME.equals(name)) {
-        problems.add(field + ".name " + RESERVED_ENV_NAME + " is reserved for the operator.");
+                    + " not starting with a digit, at most %d characters.",
+                field, name, EnvVar.MAX_NAME_LENGTH));
+      } else if (name.startsWith(EnvVar.RESERVED_PREFIX)) {
+        problems.add(
+            field
+                + ".name "
+                + name
+                + " is reserved for the operator: names starting with "
+                + EnvVar.RESERVED_PREFIX
+                + " are not allowed.");
+      } else if (firstIndex.putIfAbsent(name, i) != null) {
+        problems.add(
+            String.format(
+                "%s.name %s is already set by env[%d]: each name may appear once.",
+                field, name, firstIndex.get(name)));
       }
       if (variable.getValue() != null) {
         checkNoNul(field + ".value", variable.getValue(), problems);

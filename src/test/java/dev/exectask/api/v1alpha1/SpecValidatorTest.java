@@ -44,6 +44,10 @@ class SpecValidatorTest {
         .build();
   }
 
+  private static List<EnvVar> distinctEnv(int n) {
+    return java.util.stream.IntStream.range(0, n).mapToObj(i -> new EnvVar("V" + i, "")).toList();
+  }
+
   private static void useSelector(ExecTaskSpec spec, LabelSelector selector) {
     spec.setPodName(null);
     spec.setPodSelector(selector);
@@ -90,7 +94,28 @@ class SpecValidatorTest {
         valid("selector Exists", s -> useSelector(s, selector("app", "Exists"))),
         valid("selector DoesNotExist", s -> useSelector(s, selector("app", "DoesNotExist"))),
         valid("256 command items", s -> s.setCommand(nCopies(256, "x"))),
-        valid("256 env items", s -> s.setEnv(Collections.nCopies(256, new EnvVar("A", "")))),
+        valid("256 env items", s -> s.setEnv(distinctEnv(256))),
+        valid(
+            "names the wrapper or a shell uses itself",
+            s ->
+                s.setEnv(
+                    Stream.of(
+                            "uid",
+                            "envcount",
+                            "setsid",
+                            "state",
+                            "token",
+                            "UID",
+                            "EUID",
+                            "PPID",
+                            "IFS",
+                            "PATH",
+                            "EXECTASKUID",
+                            "exectask_uid",
+                            "_")
+                        .map(name -> new EnvVar(name, "x"))
+                        .toList())),
+        valid("256-character env name", s -> s.setEnv(List.of(new EnvVar("A".repeat(256), "")))),
         valid("stdin of exactly 256 KiB", s -> s.setStdin("x".repeat(262144))),
         invalid(
             "no pod",
@@ -201,7 +226,7 @@ class SpecValidatorTest {
             "stdin contains a NUL character, which a command cannot receive."),
         invalid(
             "257 env items",
-            s -> s.setEnv(Collections.nCopies(257, new EnvVar("A", ""))),
+            s -> s.setEnv(distinctEnv(257)),
             "env has 257 items; at most 256 are allowed."),
         invalid(
             "env without a name",
@@ -211,16 +236,33 @@ class SpecValidatorTest {
             "env name starting with a digit",
             s -> s.setEnv(List.of(new EnvVar("A", ""), new EnvVar("1A", ""))),
             "env[1].name \"1A\" is not a valid variable name: use letters, digits and underscores,"
-                + " not starting with a digit."),
+                + " not starting with a digit, at most 256 characters."),
+        invalid(
+            "257-character env name",
+            s -> s.setEnv(List.of(new EnvVar("A".repeat(257), ""))),
+            "env[0].name \""
+                + "A".repeat(257)
+                + "\" is not a valid variable name: use letters, digits and underscores, not"
+                + " starting with a digit, at most 256 characters."),
         invalid(
             "env name with a dash",
             s -> s.setEnv(List.of(new EnvVar("MY-VAR", ""))),
             "env[0].name \"MY-VAR\" is not a valid variable name: use letters, digits and"
-                + " underscores, not starting with a digit."),
+                + " underscores, not starting with a digit, at most 256 characters."),
         invalid(
             "reserved env name",
             s -> s.setEnv(List.of(new EnvVar("EXECTASK_UID", "x"))),
-            "env[0].name EXECTASK_UID is reserved for the operator."),
+            "env[0].name EXECTASK_UID is reserved for the operator: names starting with EXECTASK_"
+                + " are not allowed."),
+        invalid(
+            "any name in the reserved prefix",
+            s -> s.setEnv(List.of(new EnvVar("A", ""), new EnvVar("EXECTASK_TOKEN", "x"))),
+            "env[1].name EXECTASK_TOKEN is reserved for the operator: names starting with"
+                + " EXECTASK_ are not allowed."),
+        invalid(
+            "a name set twice",
+            s -> s.setEnv(List.of(new EnvVar("A", "1"), new EnvVar("B", ""), new EnvVar("A", "2"))),
+            "env[2].name A is already set by env[0]: each name may appear once."),
         invalid(
             "NUL in an env value",
             s -> s.setEnv(List.of(new EnvVar("A", "\0"))),
