@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.exectask.api.v1alpha1.EnvVar;
 import dev.exectask.api.v1alpha1.ExecTask;
@@ -489,6 +490,13 @@ class ExecTaskLifecycleTest {
           + " $0 = \"nginx: worker process\"; %ENV = (); close STDIN; close STDOUT; close STDERR;"
           + " sleep 300'; sleep 300";
 
+  static void assumePerl() {
+    assumeTrue(
+        Stream.of(System.getenv("PATH").split(":"))
+            .anyMatch(dir -> java.nio.file.Files.isExecutable(java.nio.file.Path.of(dir, "perl"))),
+        "perl is not on PATH");
+  }
+
   /** The daemon's pid, once it has shed its marker: only the token can find it. */
   long awaitDaemon(String uid) {
     // Its title first, then its environment: found once both are rewritten.
@@ -511,6 +519,7 @@ class ExecTaskLifecycleTest {
 
   @Test
   void aDaemonThatRewritesItsTitleIsKilledOnDelete() {
+    assumePerl();
     pod("p");
     task(
         "daemon",
@@ -528,6 +537,7 @@ class ExecTaskLifecycleTest {
 
   @Test
   void aDaemonThatRewritesItsTitleIsKilledOnTimeout() {
+    assumePerl();
     pod("p");
     task(
         "daemon",
