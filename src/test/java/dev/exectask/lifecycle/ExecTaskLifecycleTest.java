@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.exectask.api.v1alpha1.EnvVar;
 import dev.exectask.api.v1alpha1.ExecTask;
@@ -483,16 +484,50 @@ class ExecTaskLifecycleTest {
     assertNothingLeft(uid);
   }
 
-  /** Double fork, setsid, a rewritten title and a cleared environment: no marker left. */
-  static final String PERL_DAEMON =
-      "perl -e 'use POSIX; fork and exit; POSIX::setsid(); fork and exit;"
-          + " $0 = \"nginx: worker process\"; %ENV = (); close STDIN; close STDOUT; close STDERR;"
-          + " sleep 300'; sleep 300";
+  /**
+   * A daemon that double-forks and setsids, then sheds its marker: Perl by rewriting its title
+   * (which overwrites the memory /proc/PID/environ shows), Python by re-executing itself with an
+   * empty environment. The shell that started it sleeps on, so the task runs until killed.
+   */
+  record Daemon(String name, String program, String command, String title) {
+    @Override
+    public String toString() {
+      return name;
+    }
+  }
+
+  static Stream<Daemon> daemons() {
+    return Stream.of(
+        new Daemon(
+            "perl, title rewritten",
+            "perl",
+            "perl -e 'use POSIX; fork and exit; POSIX::setsid(); fork and exit;"
+                + " $0 = \"nginx: worker process\"; %ENV = (); close STDIN; close STDOUT;"
+                + " close STDERR; sleep 300'; sleep 300",
+            "nginx: worker"),
+        new Daemon(
+            "python, environment cleared",
+            "python3",
+            "python3 -c 'import os, sys\n"
+                + "if os.fork(): sys.exit(0)\n"
+                + "os.setsid()\n"
+                + "if os.fork(): sys.exit(0)\n"
+                + "os.closerange(0, 3)\n"
+                + "os.execve(sys.executable, [sys.executable, \"-c\","
+                + " \"import time; time.sleep(300)\"], {})\n'; sleep 300",
+            "time.sleep(300)"));
+  }
+
+  static void assumeOnPath(String program) {
+    assumeTrue(
+        Stream.of(System.getenv("PATH").split(":"))
+            .anyMatch(dir -> java.nio.file.Files.isExecutable(java.nio.file.Path.of(dir, program))),
+        program + " is not on PATH");
+  }
 
   /** The daemon's pid, once it has shed its marker: only the token can find it. */
-  long awaitDaemon(String uid) {
-    // Its title first, then its environment: found once both are rewritten.
-    await("a daemon with a new title and no marker")
+  long awaitDaemon(String uid, Daemon daemon) {
+    await("a daemon with no marker")
         .atMost(SHORT)
         .pollInterval(Duration.ofMillis(50))
         .until(
@@ -500,47 +535,51 @@ class ExecTaskLifecycleTest {
                 HostProcess.carryingToken(uid).stream()
                     .anyMatch(
                         p ->
-                            p.toString().contains("nginx: worker")
+                            p.toString().contains(daemon.title())
                                 && !p.environ().contains("EXECTASK_UID=" + uid)));
     return HostProcess.carryingToken(uid).stream()
-        .filter(p -> p.toString().contains("nginx: worker"))
+        .filter(p -> p.toString().contains(daemon.title()))
         .findFirst()
         .orElseThrow()
         .pid();
   }
 
-  @Test
-  void aDaemonThatRewritesItsTitleIsKilledOnDelete() {
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("daemons")
+  void aDaemonThatShedsItsMarkerIsKilledOnDelete(Daemon daemon) {
+    assumeOnPath(daemon.program());
     pod("p");
     task(
         "daemon",
         s -> {
-          s.setCommand(List.of("sh", "-c", PERL_DAEMON));
+          s.setCommand(List.of("sh", "-c", daemon.command()));
           s.setTerminationGracePeriodSeconds(1L);
         });
     String uid = get("daemon").getMetadata().getUid();
-    long daemon = awaitDaemon(uid);
+    long pid = awaitDaemon(uid, daemon);
     delete("daemon");
     await().atMost(SHORT).pollInterval(Duration.ofMillis(50)).until(() -> get("daemon") == null);
-    assertTrue(HostProcess.of(daemon).isEmpty(), "the daemon survived the delete");
+    assertTrue(HostProcess.of(pid).isEmpty(), "the daemon survived the delete");
     assertNothingLeft(uid);
   }
 
-  @Test
-  void aDaemonThatRewritesItsTitleIsKilledOnTimeout() {
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("daemons")
+  void aDaemonThatShedsItsMarkerIsKilledOnTimeout(Daemon daemon) {
+    assumeOnPath(daemon.program());
     pod("p");
     task(
         "daemon",
         s -> {
-          s.setCommand(List.of("sh", "-c", PERL_DAEMON));
+          s.setCommand(List.of("sh", "-c", daemon.command()));
           s.setTimeoutSeconds(3L);
           s.setTerminationGracePeriodSeconds(1L);
         });
     String uid = get("daemon").getMetadata().getUid();
-    long daemon = awaitDaemon(uid);
+    long pid = awaitDaemon(uid, daemon);
     ExecTaskStatus status = awaitPhase("daemon", Phase.TimedOut);
     assertEquals(3, status.getKilledProcesses(), "the shell, its sleep and the daemon");
-    assertTrue(HostProcess.of(daemon).isEmpty(), "the daemon survived the timeout");
+    assertTrue(HostProcess.of(pid).isEmpty(), "the daemon survived the timeout");
     assertNothingLeft(uid);
   }
 
