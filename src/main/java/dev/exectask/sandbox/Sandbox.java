@@ -69,7 +69,8 @@ public final class Sandbox implements AutoCloseable {
                   throw new IllegalStateException("the node is not running");
                 }
                 return node.exec(namespace, pod, container, argv);
-              });
+              },
+              dir.resolve(AuditLog.FILE_NAME));
     } catch (RuntimeException e) {
       release(lock);
       throw e;

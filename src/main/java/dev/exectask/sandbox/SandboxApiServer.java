@@ -46,6 +46,14 @@ public final class SandboxApiServer implements AutoCloseable {
 
   /** Starts the server on a free port of 127.0.0.1 and registers the ExecTask CRD. */
   public static SandboxApiServer start(ExecBackend execBackend) {
+    return start(execBackend, null);
+  }
+
+  /**
+   * Starts the server as {@link #start(ExecBackend)} does, recording every request in the audit log
+   * {@code auditLog} (none if null).
+   */
+  public static SandboxApiServer start(ExecBackend execBackend, java.nio.file.Path auditLog) {
     SandboxCertificates certificates = SandboxCertificates.generate();
     PemKeyCertOptions tls =
         new PemKeyCertOptions()
@@ -56,7 +64,12 @@ public final class SandboxApiServer implements AutoCloseable {
     KubernetesMockServer mockServer =
         new KubernetesMockServer(
             new Context(Serialization.jsonMapper()),
-            new SandboxHttpServer(execBackend, tls),
+            new SandboxHttpServer(
+                execBackend,
+                tls,
+                auditLog == null
+                    ? null
+                    : AuditLog.to(auditLog, AuditLog.DEFAULT_MAX_BYTES, Clock.systemUTC())),
             new HashMap<>(),
             dispatcher,
             false);

@@ -64,14 +64,19 @@ final class SandboxHttpServer extends MockWebServer {
   private final PemKeyCertOptions tls;
   private final ExecutorService threads;
   private final ExecConnections connections = new ExecConnections();
+  private final AuditLog auditLog;
   private SandboxDispatcher dispatcher;
   private HttpServer server;
   private String host = "127.0.0.1";
   private volatile int port;
 
-  /** Serves HTTPS with the given certificate chain and key (PEM), as an API server does. */
-  SandboxHttpServer(ExecBackend execBackend, PemKeyCertOptions tls) {
+  /**
+   * Serves HTTPS with the given certificate chain and key (PEM), as an API server does, recording
+   * each request in {@code auditLog} (none if null).
+   */
+  SandboxHttpServer(ExecBackend execBackend, PemKeyCertOptions tls, AuditLog auditLog) {
     this.vertx = vertxOf(this);
+    this.auditLog = auditLog;
     this.execBackend = execBackend;
     this.tls = tls;
     AtomicInteger count = new AtomicInteger();
@@ -150,6 +155,10 @@ final class SandboxHttpServer extends MockWebServer {
   }
 
   private void handle(HttpServerRequest request) {
+    if (auditLog != null) {
+      HttpServerResponse response = request.response();
+      response.headersEndHandler(v -> audit(request, response.getStatusCode()));
+    }
     try {
       route(request);
     } catch (RuntimeException e) {
@@ -203,11 +212,23 @@ final class SandboxHttpServer extends MockWebServer {
       MockResponse upgraded = response;
       request
           .toWebSocket()
+          .onSuccess(webSocket -> audit(request, 101))
           .onSuccess(new ServerWebSocketHandler(recorded, upgraded))
           .onFailure(e -> LOG.debugf(e, "websocket upgrade of %s failed", request.uri()));
       return;
     }
     write(request.response(), response);
+  }
+
+  /**
+   * Records an answered request; plain responses are recorded as their head is written, upgrades to
+   * a websocket (which write no response head through Vert.x) as they succeed.
+   */
+  private void audit(HttpServerRequest request, int code) {
+    if (auditLog != null) {
+      auditLog.record(
+          request.method().name(), request.uri(), request.getHeader("Authorization"), code);
+    }
   }
 
   private void exec(
@@ -248,6 +269,7 @@ final class SandboxHttpServer extends MockWebServer {
     HttpConnection connection = request.connection();
     request
         .toWebSocket()
+        .onSuccess(webSocket -> audit(request, 101))
         .onSuccess(
             webSocket ->
                 new ExecSession(

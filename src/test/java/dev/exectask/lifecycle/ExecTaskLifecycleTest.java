@@ -391,6 +391,75 @@ class ExecTaskLifecycleTest {
                                 && e.getMessage().contains("killed 3 processes")));
   }
 
+  /**
+   * What the user wrote travels on the exec's stdin, never in its URL: the sandbox's audit log (as
+   * an API server's would) records every exec URL of the task, its start and its kill, and none
+   * carries a value; on the host no process shows an env or stdin value in its cmdline, and the
+   * argv only in the command's own.
+   */
+  @Test
+  void argvEnvAndStdinValuesAreInNoExecUrlTheApiLogsAndInNoOtherCmdline() throws Exception {
+    pod("p");
+    String argvSecret = "argv-secret-" + java.util.UUID.randomUUID();
+    String envSecret = "env-secret-" + java.util.UUID.randomUUID();
+    String stdinSecret = "stdin-secret-" + java.util.UUID.randomUUID();
+    List<String> command = List.of("sh", "-c", "read line; exec sleep 300", argvSecret);
+    task(
+        "secrets",
+        s -> {
+          s.setCommand(command);
+          s.setEnv(List.of(new EnvVar("PASSWORD", envSecret)));
+          s.setStdin(stdinSecret + "\n");
+        });
+    String uid = get("secrets").getMetadata().getUid();
+    await()
+        .atMost(SHORT)
+        .pollInterval(Duration.ofMillis(50))
+        .until(
+            () ->
+                HostProcess.carryingMarker(uid).stream()
+                    .anyMatch(p -> p.cmdline().equals(List.of("sleep", "300"))));
+    List<HostProcess> all = HostProcess.all();
+    for (String value : List.of(envSecret, stdinSecret)) {
+      assertEquals(
+          List.of(),
+          all.stream().filter(p -> String.join(" ", p.cmdline()).contains(value)).toList(),
+          "processes showing a value in their cmdline");
+    }
+    assertEquals(
+        List.of(),
+        all.stream()
+            .filter(p -> String.join(" ", p.cmdline()).contains(argvSecret))
+            .filter(p -> !p.cmdline().equals(command))
+            .toList(),
+        "processes other than the command showing its argv in their cmdline");
+
+    delete("secrets");
+    await().atMost(SHORT).pollInterval(Duration.ofMillis(50)).until(() -> get("secrets") == null);
+    assertNothingLeft(uid);
+
+    java.nio.file.Path auditLog = SandboxTestResource.sandbox().directory().resolve("audit.log");
+    String execPath = "/api/v1/namespaces/" + ns.name() + "/pods/p/exec?";
+    List<String> execs =
+        java.nio.file.Files.readAllLines(auditLog).stream()
+            .filter(line -> line.contains(execPath))
+            .toList();
+    // The command's exec, and at least the killer's on delete: the log does record exec URLs.
+    assertTrue(execs.size() >= 2, "exec requests in the audit log: " + execs);
+    assertTrue(
+        execs.stream().allMatch(line -> line.contains(uid) && line.contains("\"code\":101")),
+        "each exec names the task and was upgraded: " + execs);
+    for (String value : List.of(argvSecret, envSecret, stdinSecret)) {
+      assertEquals(
+          List.of(),
+          execs.stream().filter(line -> line.contains(value)).toList(),
+          "exec URLs carrying a value");
+      assertFalse(
+          java.nio.file.Files.readString(auditLog).contains(value),
+          "the audit log carries a value");
+    }
+  }
+
   /** A process tree to abort, and whether its container's init leaves orphans as zombies. */
   record Tree(String name, String command, boolean noReap) {
     @Override

@@ -93,15 +93,20 @@ public record HostProcess(long pid, String state, long pgrp, long startTime, Lis
     return all().stream().filter(p -> p.pgrp() == pgrp).map(HostProcess::pid).toList();
   }
 
+  /** The argv the process shows in /proc/PID/cmdline (empty when it is gone or a kernel thread). */
+  public List<String> cmdline() {
+    try {
+      String command = Files.readString(Path.of("/proc", Long.toString(pid), "cmdline"), UTF_8);
+      return command.isEmpty() ? List.of() : List.of(command.split("\0"));
+    } catch (IOException | RuntimeException gone) {
+      return List.of();
+    }
+  }
+
   /** Short, for assertion messages: the environment is long and says little. */
   @Override
   public String toString() {
-    String command;
-    try {
-      command = Files.readString(Path.of("/proc", Long.toString(pid), "cmdline"), UTF_8);
-    } catch (IOException | RuntimeException gone) {
-      command = "?";
-    }
-    return pid + " " + state + " " + command.replace('\0', ' ').strip();
+    List<String> command = cmdline();
+    return pid + " " + state + " " + (command.isEmpty() ? "?" : String.join(" ", command));
   }
 }
