@@ -14,6 +14,7 @@ import dev.exectask.api.v1alpha1.ExecTaskSpec;
 import dev.exectask.api.v1alpha1.ExecTaskStatus;
 import dev.exectask.api.v1alpha1.Phase;
 import dev.exectask.api.v1alpha1.Reasons;
+import dev.exectask.testing.HostFreezer;
 import dev.exectask.testing.HostProcess;
 import dev.exectask.testing.SandboxTestResource;
 import dev.exectask.testing.TestNamespace;
@@ -839,6 +840,118 @@ class ExecTaskLifecycleTest {
   }
 
   /** A pod Terminating on a lost node counts as gone: the deletion of its task does not hang. */
+  /**
+   * The task's processes, frozen so that SIGKILL does not land: what the killer meets in D state.
+   */
+  static List<HostProcess> freezeTree(HostFreezer freezer, String uid) {
+    List<HostProcess> tree = HostProcess.carryingMarker(uid);
+    freezer.freeze(tree);
+    await().atMost(SHORT).until(freezer::frozen);
+    return tree;
+  }
+
+  @Test
+  void aDeletionWhoseProcessSurvivesSigkillShowsStalledUntilItCanDie() {
+    pod("p");
+    task(
+        "frozen",
+        s -> {
+          s.setCommand(List.of("sleep", "300"));
+          s.setTerminationGracePeriodSeconds(0L);
+        });
+    String uid = awaitProcesses("frozen", 1);
+    try (HostFreezer freezer = HostFreezer.create()) {
+      List<HostProcess> tree = freezeTree(freezer, uid);
+      delete("frozen");
+      await("Stalled with the survivors and the attempt count")
+          .atMost(Duration.ofSeconds(60))
+          .until(
+              () ->
+                  get("frozen").getStatus().getConditions().stream()
+                      .anyMatch(
+                          c ->
+                              "Stalled".equals(c.getType())
+                                  && "True".equals(c.getStatus())
+                                  && "KillFailed".equals(c.getReason())
+                                  && c.getMessage()
+                                      .matches(
+                                          "(?s).*attempt \\d+ failed \\(.*survived SIGKILL.*")));
+      assertEquals(Phase.Running, get("frozen").getStatus().getPhase());
+      await().atMost(SHORT).until(() -> eventReasons("frozen").contains("KillFailed"));
+      assertEquals(
+          tree.stream().map(HostProcess::pid).toList(),
+          HostProcess.carryingMarker(uid).stream().map(HostProcess::pid).toList(),
+          "the frozen processes survive every attempt");
+
+      freezer.thaw();
+      await("the finalizer released once the processes can die")
+          .atMost(Duration.ofSeconds(90))
+          .pollInterval(Duration.ofMillis(100))
+          .until(() -> get("frozen") == null);
+      assertNothingLeft(uid);
+      assertFalse(eventReasons("frozen").contains("KillSkipped"), "released by a kill");
+    }
+  }
+
+  @Test
+  void aDeletionWhoseProcessSurvivesSigkillIsReleasedBySkipKill() {
+    pod("p");
+    task(
+        "frozen",
+        s -> {
+          s.setCommand(List.of("sleep", "300"));
+          s.setTerminationGracePeriodSeconds(0L);
+        });
+    String uid = awaitProcesses("frozen", 1);
+    try (HostFreezer freezer = HostFreezer.create()) {
+      freezeTree(freezer, uid);
+      delete("frozen");
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> eventReasons("frozen").contains("KillFailed"));
+      annotateTask("frozen", ExecTask.SKIP_KILL_ANNOTATION, "true");
+      await().atMost(SHORT).pollInterval(Duration.ofMillis(50)).until(() -> get("frozen") == null);
+      await().atMost(SHORT).until(() -> eventReasons("frozen").contains("KillSkipped"));
+      assertFalse(HostProcess.carryingMarker(uid).isEmpty(), "released without a kill, as asked");
+    }
+    // Thawed, its pending SIGKILL lands.
+    await().atMost(SHORT).until(() -> HostProcess.carryingMarker(uid).isEmpty());
+  }
+
+  @Test
+  void atTheDeadlineAProcessThatSurvivesSigkillKeepsTheTaskFromACleanTimedOut() {
+    pod("p");
+    task(
+        "frozen",
+        s -> {
+          s.setCommand(List.of("sleep", "300"));
+          s.setTimeoutSeconds(3L);
+          s.setTerminationGracePeriodSeconds(0L);
+        });
+    String uid = awaitProcesses("frozen", 1);
+    try (HostFreezer freezer = HostFreezer.create()) {
+      freezeTree(freezer, uid);
+      await("the kill reported as failed, not the task as TimedOut")
+          .atMost(Duration.ofSeconds(60))
+          .until(
+              () -> {
+                ExecTaskStatus status = get("frozen").getStatus();
+                assertEquals(Phase.Running, status.getPhase(), "no verdict while processes live");
+                return status.getMessage() != null
+                    && status
+                        .getMessage()
+                        .matches(
+                            "Killing the process tree failed \\(attempt \\d+\\): .*survived SIGKILL.*");
+              });
+      assertFalse(HostProcess.carryingMarker(uid).isEmpty(), "the frozen process survives");
+      assertNull(get("frozen").getStatus().getCompletionTime());
+      freezer.thaw();
+      ExecTaskStatus status = awaitPhase("frozen", Phase.TimedOut, Duration.ofSeconds(90));
+      assertEquals(Reasons.DEADLINE_EXCEEDED, status.getReason());
+      assertNothingLeft(uid);
+    }
+  }
+
   @Test
   void aDeletionWaitingOnALostNodeEndsWhenThePodIsDeleted() {
     pod("p");
