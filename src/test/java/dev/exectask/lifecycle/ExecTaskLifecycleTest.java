@@ -850,16 +850,21 @@ class ExecTaskLifecycleTest {
     return tree;
   }
 
-  @Test
-  void aDeletionWhoseProcessSurvivesSigkillShowsStalledUntilItCanDie() {
+  /** A running {@code sleep 300} with no grace period; returns the task UID. */
+  String sleepWithoutGrace(String name) {
     pod("p");
     task(
-        "frozen",
+        name,
         s -> {
           s.setCommand(List.of("sleep", "300"));
           s.setTerminationGracePeriodSeconds(0L);
         });
-    String uid = awaitProcesses("frozen", 1);
+    return awaitProcesses(name, 1);
+  }
+
+  @Test
+  void aDeletionWhoseProcessSurvivesSigkillShowsStalledUntilItCanDie() {
+    String uid = sleepWithoutGrace("frozen");
     try (HostFreezer freezer = HostFreezer.create()) {
       List<HostProcess> tree = freezeTree(freezer, uid);
       delete("frozen");
@@ -895,14 +900,7 @@ class ExecTaskLifecycleTest {
 
   @Test
   void aDeletionWhoseProcessSurvivesSigkillIsReleasedBySkipKill() {
-    pod("p");
-    task(
-        "frozen",
-        s -> {
-          s.setCommand(List.of("sleep", "300"));
-          s.setTerminationGracePeriodSeconds(0L);
-        });
-    String uid = awaitProcesses("frozen", 1);
+    String uid = sleepWithoutGrace("frozen");
     try (HostFreezer freezer = HostFreezer.create()) {
       freezeTree(freezer, uid);
       delete("frozen");

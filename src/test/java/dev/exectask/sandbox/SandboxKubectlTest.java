@@ -1,16 +1,11 @@
 package dev.exectask.sandbox;
 
+import static dev.exectask.testing.SandboxKubectl.assertOk;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.File;
+import dev.exectask.testing.SandboxKubectl;
+import dev.exectask.testing.SandboxKubectl.Run;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -42,22 +37,17 @@ class SandboxKubectlTest {
         command: [sh, -c, "echo hello"]
       """;
 
-  private static Sandbox sandbox;
-  private static Path work;
-
-  record Run(int exitCode, String stdout, String stderr) {}
+  private static SandboxKubectl cli;
 
   @BeforeAll
   static void start() throws IOException {
-    assumeTrue(onPath("kubectl"), "kubectl is not on the PATH: the kubectl tests are skipped");
-    work = Files.createTempDirectory("sandbox-kubectl");
-    sandbox = Sandbox.start(work.resolve("sandbox"));
+    cli = SandboxKubectl.start("sandbox-kubectl");
   }
 
   @AfterAll
   static void stop() {
-    if (sandbox != null) {
-      sandbox.close();
+    if (cli != null) {
+      cli.close();
     }
   }
 
@@ -98,39 +88,7 @@ class SandboxKubectlTest {
     assertThat(kubectl(null, "get", "pod", "web").stderr()).contains("pods \"web\" not found");
   }
 
-  private static void assertOk(Run run) {
-    assertThat(run.exitCode()).as("kubectl failed: %s", run.stderr()).isZero();
-  }
-
   private static Run kubectl(String stdin, String... args) throws Exception {
-    List<String> command = new ArrayList<>(List.of("kubectl"));
-    command.addAll(List.of(args));
-    ProcessBuilder builder = new ProcessBuilder(command);
-    builder.environment().put("KUBECONFIG", sandbox.kubeconfig().toString());
-    builder.environment().put("KUBECACHEDIR", work.resolve("kube-cache").toString());
-    builder.environment().put("HOME", work.toString());
-    Process process = builder.start();
-    try (var in = process.getOutputStream()) {
-      if (stdin != null) {
-        in.write(stdin.getBytes(StandardCharsets.UTF_8));
-      }
-    }
-    var stdout = process.getInputStream().readAllBytes();
-    var stderr = process.getErrorStream().readAllBytes();
-    assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    return new Run(
-        process.exitValue(),
-        new String(stdout, StandardCharsets.UTF_8),
-        new String(stderr, StandardCharsets.UTF_8));
-  }
-
-  private static boolean onPath(String program) {
-    String path = System.getenv().getOrDefault("PATH", "");
-    for (String dir : path.split(File.pathSeparator)) {
-      if (Files.isExecutable(Path.of(dir, program))) {
-        return true;
-      }
-    }
-    return false;
+    return cli.run(stdin, args);
   }
 }

@@ -1,17 +1,10 @@
 package dev.exectask.sandbox.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.exectask.sandbox.Sandbox;
-import java.io.File;
+import dev.exectask.testing.SandboxKubectl;
+import dev.exectask.testing.SandboxKubectl.Run;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -19,22 +12,17 @@ import org.junit.jupiter.api.Test;
 /** What a kubectl user sees of the CRD the sandbox enforces: errors, defaults, explain. */
 class CrdEnforcementKubectlTest {
 
-  private static Sandbox sandbox;
-  private static Path work;
-
-  record Run(int exitCode, String stdout, String stderr) {}
+  private static SandboxKubectl cli;
 
   @BeforeAll
   static void start() throws IOException {
-    assumeTrue(onPath("kubectl"), "kubectl is not on the PATH: the kubectl tests are skipped");
-    work = Files.createTempDirectory("sandbox-crd-kubectl");
-    sandbox = Sandbox.start(work.resolve("sandbox"));
+    cli = SandboxKubectl.start("sandbox-crd-kubectl");
   }
 
   @AfterAll
   static void stop() {
-    if (sandbox != null) {
-      sandbox.close();
+    if (cli != null) {
+      cli.close();
     }
   }
 
@@ -162,34 +150,6 @@ class CrdEnforcementKubectlTest {
   }
 
   private static Run kubectl(String stdin, String... args) throws Exception {
-    List<String> command = new ArrayList<>(List.of("kubectl"));
-    command.addAll(List.of(args));
-    ProcessBuilder builder = new ProcessBuilder(command);
-    builder.environment().put("KUBECONFIG", sandbox.kubeconfig().toString());
-    builder.environment().put("KUBECACHEDIR", work.resolve("kube-cache").toString());
-    builder.environment().put("HOME", work.toString());
-    Process process = builder.start();
-    try (var in = process.getOutputStream()) {
-      if (stdin != null) {
-        in.write(stdin.getBytes(StandardCharsets.UTF_8));
-      }
-    }
-    var stdout = process.getInputStream().readAllBytes();
-    var stderr = process.getErrorStream().readAllBytes();
-    assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    return new Run(
-        process.exitValue(),
-        new String(stdout, StandardCharsets.UTF_8),
-        new String(stderr, StandardCharsets.UTF_8));
-  }
-
-  private static boolean onPath(String program) {
-    String path = System.getenv().getOrDefault("PATH", "");
-    for (String dir : path.split(File.pathSeparator)) {
-      if (Files.isExecutable(Path.of(dir, program))) {
-        return true;
-      }
-    }
-    return false;
+    return cli.run(stdin, args);
   }
 }
