@@ -8,14 +8,14 @@ import dev.exectask.api.v1alpha1.ExecTask;
 import dev.exectask.api.v1alpha1.ExecTaskSpec;
 import dev.exectask.api.v1alpha1.ExecTaskStatus;
 import dev.exectask.api.v1alpha1.Phase;
+import dev.exectask.testing.TestApiServer;
+import dev.exectask.testing.TestNamespace;
 import dev.exectask.testing.TestPods;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
@@ -30,12 +30,9 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The API semantics the operator relies on, which the CRUD mock alone gets wrong or lacks. */
 class SandboxApiTest {
@@ -43,36 +40,13 @@ class SandboxApiTest {
   private static final PatchContext SERVER_SIDE_APPLY =
       PatchContext.of(PatchType.SERVER_SIDE_APPLY);
 
-  private static SandboxApiServer server;
-  private static KubernetesClient client;
-  private String namespace;
-
-  @BeforeAll
-  static void start() {
-    server = SandboxApiServer.start((ns, pod, container, argv) -> new ProcessBuilder(argv).start());
-    client = server.newClient();
-  }
-
-  @AfterAll
-  static void stop() {
-    client.close();
-    server.close();
-  }
-
-  @BeforeEach
-  void createNamespace() {
-    namespace = "t-" + UUID.randomUUID().toString().substring(0, 8);
-    client
-        .namespaces()
-        .resource(
-            new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build())
-        .create();
-  }
+  @RegisterExtension static final TestApiServer api = new TestApiServer();
+  @RegisterExtension final TestNamespace ns = new TestNamespace(api::client);
 
   private ExecTask task(String name) {
     ExecTask task = new ExecTask();
     task.getMetadata().setName(name);
-    task.getMetadata().setNamespace(namespace);
+    task.getMetadata().setNamespace(ns.name());
     ExecTaskSpec spec = new ExecTaskSpec();
     spec.setPodName("box");
     spec.setCommand(List.of("true"));
@@ -81,7 +55,7 @@ class SandboxApiTest {
   }
 
   private Resource<ExecTask> tasks(String name) {
-    return client.resources(ExecTask.class).inNamespace(namespace).withName(name);
+    return api.client().resources(ExecTask.class).inNamespace(ns.name()).withName(name);
   }
 
   @Test
@@ -90,15 +64,15 @@ class SandboxApiTest {
         new ConfigMapBuilder()
             .withNewMetadata()
             .withName("settings")
-            .withNamespace(namespace)
+            .withNamespace(ns.name())
             .endMetadata()
             .withData(Map.of("a", "1", "b", "2"))
             .build();
-    ConfigMap created = client.resource(first).serverSideApply();
+    ConfigMap created = api.client().resource(first).serverSideApply();
     assertThat(created.getData()).containsOnly(Map.entry("a", "1"), Map.entry("b", "2"));
 
     ConfigMap second = new ConfigMapBuilder(first).withData(Map.of("a", "10", "c", "3")).build();
-    ConfigMap applied = client.resource(second).serverSideApply();
+    ConfigMap applied = api.client().resource(second).serverSideApply();
 
     assertThat(applied.getData()).containsOnly(Map.entry("a", "10"), Map.entry("c", "3"));
     assertThat(applied.getMetadata().getUid()).isEqualTo(created.getMetadata().getUid());
@@ -106,7 +80,7 @@ class SandboxApiTest {
 
   @Test
   void statusIsWrittenOnlyThroughItsSubresourceAndLeavesGenerationAlone() {
-    ExecTask created = client.resource(task("reported")).serverSideApply();
+    ExecTask created = api.client().resource(task("reported")).serverSideApply();
     assertThat(created.getMetadata().getGeneration()).isEqualTo(1L);
 
     ExecTask withStatus = tasks("reported").get();
@@ -114,10 +88,10 @@ class SandboxApiTest {
     status.setPhase(Phase.Running);
     status.setMessage("started");
     withStatus.setStatus(status);
-    client.resource(withStatus).subresource("status").patch(SERVER_SIDE_APPLY);
+    api.client().resource(withStatus).subresource("status").patch(SERVER_SIDE_APPLY);
     ExecTask ignored = tasks("reported").get();
     ignored.getStatus().setPhase(Phase.Failed);
-    client.resource(ignored).update();
+    api.client().resource(ignored).update();
 
     ExecTask stored = tasks("reported").get();
     assertThat(stored.getStatus().getPhase()).isEqualTo(Phase.Running);
@@ -128,7 +102,7 @@ class SandboxApiTest {
     ExecTaskStatus next = new ExecTaskStatus();
     next.setPhase(Phase.Succeeded);
     stored.setStatus(next);
-    client.resource(stored).subresource("status").patch(SERVER_SIDE_APPLY);
+    api.client().resource(stored).subresource("status").patch(SERVER_SIDE_APPLY);
     assertThat(tasks("reported").get().getStatus().getMessage()).isNull();
     assertThat(tasks("reported").get().getStatus().getPhase()).isEqualTo(Phase.Succeeded);
   }
@@ -136,12 +110,12 @@ class SandboxApiTest {
   @Test
   void generationCountsSpecChangesOnly() {
     Deployment deployment =
-        client
+        api.client()
             .resource(
                 new DeploymentBuilder()
                     .withNewMetadata()
                     .withName("web")
-                    .withNamespace(namespace)
+                    .withNamespace(ns.name())
                     .endMetadata()
                     .withNewSpec()
                     .withReplicas(1)
@@ -151,7 +125,7 @@ class SandboxApiTest {
     assertThat(deployment.getMetadata().getGeneration()).isEqualTo(1L);
 
     Deployment labelled =
-        client
+        api.client()
             .resource(deployment)
             .edit(
                 d ->
@@ -163,7 +137,7 @@ class SandboxApiTest {
     assertThat(labelled.getMetadata().getGeneration()).isEqualTo(1L);
 
     Deployment scaled =
-        client
+        api.client()
             .resource(labelled)
             .edit(d -> new DeploymentBuilder(d).editSpec().withReplicas(3).endSpec().build());
     assertThat(scaled.getMetadata().getGeneration()).isEqualTo(2L);
@@ -171,11 +145,11 @@ class SandboxApiTest {
 
   @Test
   void aChangedExecTaskSpecIsRejectedAsTheCrdRuleDemands() {
-    client.resource(task("immutable")).create();
+    api.client().resource(task("immutable")).create();
     ExecTask changed = tasks("immutable").get();
     changed.getSpec().setCommand(List.of("false"));
 
-    assertThatThrownBy(() -> client.resource(changed).update())
+    assertThatThrownBy(() -> api.client().resource(changed).update())
         .isInstanceOf(KubernetesClientException.class)
         .hasMessageContaining("spec is immutable")
         .satisfies(e -> assertThat(((KubernetesClientException) e).getCode()).isEqualTo(422));
@@ -183,14 +157,14 @@ class SandboxApiTest {
 
   @Test
   void staleUpdatesConflict() {
-    client.resource(task("stale")).create();
+    api.client().resource(task("stale")).create();
     ExecTask first = tasks("stale").get();
     ExecTask second = tasks("stale").get();
     first.getMetadata().setLabels(Map.of("writer", "first"));
-    client.resource(first).update();
+    api.client().resource(first).update();
     second.getMetadata().setLabels(Map.of("writer", "second"));
 
-    assertThatThrownBy(() -> client.resource(second).update())
+    assertThatThrownBy(() -> api.client().resource(second).update())
         .isInstanceOf(KubernetesClientException.class)
         .satisfies(e -> assertThat(((KubernetesClientException) e).getCode()).isEqualTo(409));
   }
@@ -199,7 +173,7 @@ class SandboxApiTest {
   void deletionWaitsForTheLastFinalizerAndWatchersSeeIt() {
     ExecTask task = task("finalized");
     task.getMetadata().setFinalizers(List.of(ExecTask.FINALIZER, "example.com/other"));
-    client.resource(task).create();
+    api.client().resource(task).create();
     List<String> events = new CopyOnWriteArrayList<>();
     try (Watch watch = tasks("finalized").watch(recording(events))) {
       tasks("finalized").delete();
@@ -212,7 +186,7 @@ class SandboxApiTest {
       // A write made from a copy read before the deletion cannot undo it.
       marked.getMetadata().setDeletionTimestamp(null);
       marked.getMetadata().setFinalizers(List.of("example.com/other"));
-      client.resource(marked).update();
+      api.client().resource(marked).update();
       assertThat(tasks("finalized").get().getMetadata().getDeletionTimestamp()).isNotNull();
 
       tasks("finalized")
@@ -233,40 +207,45 @@ class SandboxApiTest {
   void setBasedLabelSelectorsFilterListsAndWatches() {
     List<String> events = new CopyOnWriteArrayList<>();
     try (Watch watch =
-        client
+        api.client()
             .pods()
-            .inNamespace(namespace)
+            .inNamespace(ns.name())
             .withLabelIn("tier", "web", "api")
             .watch(recording(events))) {
       for (String tier : List.of("web", "db")) {
-        client.resource(pod(tier, tier)).create();
+        api.client().resource(pod(tier, tier)).create();
       }
       assertThat(
-              client
+              api.client()
                   .pods()
-                  .inNamespace(namespace)
+                  .inNamespace(ns.name())
                   .withLabelIn("tier", "web", "api")
                   .list()
                   .getItems())
           .extracting(p -> p.getMetadata().getName())
           .containsExactly("web");
       assertThat(
-              client.pods().inNamespace(namespace).withLabelNotIn("tier", "web").list().getItems())
+              api.client()
+                  .pods()
+                  .inNamespace(ns.name())
+                  .withLabelNotIn("tier", "web")
+                  .list()
+                  .getItems())
           .extracting(p -> p.getMetadata().getName())
           .containsExactly("db");
 
-      client
+      api.client()
           .pods()
-          .inNamespace(namespace)
+          .inNamespace(ns.name())
           .withName("db")
           .edit(
               p -> {
                 p.getMetadata().getLabels().put("tier", "api");
                 return p;
               });
-      client
+      api.client()
           .pods()
-          .inNamespace(namespace)
+          .inNamespace(ns.name())
           .withName("web")
           .edit(
               p -> {
@@ -283,14 +262,14 @@ class SandboxApiTest {
 
   @Test
   void podsGetTheirInitialStatusAndKeepStatusOutOfSpecWrites() {
-    Pod created = client.resource(pod("p", "web")).create();
+    Pod created = api.client().resource(pod("p", "web")).create();
     assertThat(created.getStatus().getPhase()).isEqualTo("Pending");
     assertThat(created.getSpec().getRestartPolicy()).isEqualTo("Always");
 
     Pod edited =
-        client
+        api.client()
             .pods()
-            .inNamespace(namespace)
+            .inNamespace(ns.name())
             .withName("p")
             .edit(
                 p -> {
@@ -306,38 +285,38 @@ class SandboxApiTest {
   @Test
   void namespacesMustExistAndTakeTheirContentsWithThem() {
     assertThatThrownBy(
-            () -> client.resource(pod("p", "web")).inNamespace("missing-namespace").create())
+            () -> api.client().resource(pod("p", "web")).inNamespace("missing-namespace").create())
         .isInstanceOf(KubernetesClientException.class)
         .hasMessageContaining("namespaces \"missing-namespace\" not found");
-    client.resource(pod("p", "web")).create();
+    api.client().resource(pod("p", "web")).create();
 
-    client.namespaces().withName(namespace).delete();
+    api.client().namespaces().withName(ns.name()).delete();
 
-    assertThat(client.pods().inNamespace(namespace).withName("p").get()).isNull();
-    assertThat(client.namespaces().withName(namespace).get()).isNull();
+    assertThat(api.client().pods().inNamespace(ns.name()).withName("p").get()).isNull();
+    assertThat(api.client().namespaces().withName(ns.name()).get()).isNull();
   }
 
   @Test
   void kubectlGetShowsTheCrdPrinterColumns() throws Exception {
-    ExecTask task = client.resource(task("table")).create();
+    ExecTask task = api.client().resource(task("table")).create();
     ExecTaskStatus status = new ExecTaskStatus();
     status.setPhase(Phase.Succeeded);
     status.setPodName("box");
     status.setExitCode(0);
     status.setDuration("1s");
     task.setStatus(status);
-    client.resource(task).updateStatus();
+    api.client().resource(task).updateStatus();
 
     HttpResponse<String> response =
         HttpClient.newBuilder()
-            .sslContext(server.certificates().clientContext())
+            .sslContext(api.server().certificates().clientContext())
             .build()
             .send(
                 HttpRequest.newBuilder(
                         URI.create(
-                            server.url()
+                            api.server().url()
                                 + "/apis/exectask.dev/v1alpha1/namespaces/"
-                                + namespace
+                                + ns.name()
                                 + "/exectasks"))
                     .header(
                         "Accept", "application/json;as=Table;v=v1;g=meta.k8s.io,application/json")
@@ -352,7 +331,7 @@ class SandboxApiTest {
   }
 
   private Pod pod(String name, String tier) {
-    return TestPods.pod(name, namespace, Map.of("tier", tier));
+    return TestPods.pod(name, ns.name(), Map.of("tier", tier));
   }
 
   private static <T extends io.fabric8.kubernetes.api.model.HasMetadata> Watcher<T> recording(

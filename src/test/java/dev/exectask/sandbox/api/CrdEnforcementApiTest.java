@@ -4,12 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.exectask.api.v1alpha1.ExecTask;
-import dev.exectask.sandbox.SandboxApiServer;
+import dev.exectask.testing.TestApiServer;
+import dev.exectask.testing.TestNamespace;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Status;
 import io.fabric8.kubernetes.api.model.StatusCause;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
@@ -20,40 +19,14 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** A client of the sandbox's API sees the committed CRD enforced as on a cluster. */
 class CrdEnforcementApiTest {
 
-  private static SandboxApiServer server;
-  private static KubernetesClient client;
-  private String namespace;
-
-  @BeforeAll
-  static void start() {
-    server = SandboxApiServer.start((ns, pod, container, argv) -> new ProcessBuilder(argv).start());
-    client = server.newClient();
-  }
-
-  @AfterAll
-  static void stop() {
-    client.close();
-    server.close();
-  }
-
-  @BeforeEach
-  void createNamespace() {
-    namespace = "t-" + UUID.randomUUID().toString().substring(0, 8);
-    client
-        .namespaces()
-        .resource(
-            new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build())
-        .create();
-  }
+  @RegisterExtension static final TestApiServer api = new TestApiServer();
+  @RegisterExtension final TestNamespace ns = new TestNamespace(api::client);
 
   private GenericKubernetesResource task(String name, Map<String, Object> spec) {
     GenericKubernetesResource task = new GenericKubernetesResource();
@@ -61,15 +34,15 @@ class CrdEnforcementApiTest {
     task.setKind("ExecTask");
     task.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMeta());
     task.getMetadata().setName(name);
-    task.getMetadata().setNamespace(namespace);
+    task.getMetadata().setNamespace(ns.name());
     task.setAdditionalProperty("spec", spec);
     return task;
   }
 
   private GenericKubernetesResource stored(String name) {
-    return client
+    return api.client()
         .genericKubernetesResources("exectask.dev/v1alpha1", "ExecTask")
-        .inNamespace(namespace)
+        .inNamespace(ns.name())
         .withName(name)
         .get();
   }
@@ -81,7 +54,9 @@ class CrdEnforcementApiTest {
 
   @Test
   void aCreatedTaskReadsBackWithTheCrdsDefaults() {
-    client.resource(task("plain", Map.of("podName", "web", "command", List.of("true")))).create();
+    api.client()
+        .resource(task("plain", Map.of("podName", "web", "command", List.of("true"))))
+        .create();
 
     Map<String, Object> spec = spec(stored("plain"));
 
@@ -98,7 +73,7 @@ class CrdEnforcementApiTest {
         catchThrowableOfType(
             KubernetesClientException.class,
             () ->
-                client
+                api.client()
                     .resource(
                         task(
                             "bad",
@@ -137,8 +112,11 @@ class CrdEnforcementApiTest {
 
   @Test
   void aPatchIsJudgedOnTheObjectItMakes() {
-    client.resource(task("patched", Map.of("podName", "web", "command", List.of("true")))).create();
-    var resource = client.resources(ExecTask.class).inNamespace(namespace).withName("patched");
+    api.client()
+        .resource(task("patched", Map.of("podName", "web", "command", List.of("true"))))
+        .create();
+    var resource =
+        api.client().resources(ExecTask.class).inNamespace(ns.name()).withName("patched");
 
     KubernetesClientException merge =
         catchThrowableOfType(
@@ -171,8 +149,10 @@ class CrdEnforcementApiTest {
 
   @Test
   void aStatusWriteIsCheckedAgainstTheStatusSchema() {
-    client.resource(task("status", Map.of("podName", "web", "command", List.of("true")))).create();
-    var resource = client.resources(ExecTask.class).inNamespace(namespace).withName("status");
+    api.client()
+        .resource(task("status", Map.of("podName", "web", "command", List.of("true"))))
+        .create();
+    var resource = api.client().resources(ExecTask.class).inNamespace(ns.name()).withName("status");
 
     KubernetesClientException refused =
         catchThrowableOfType(
@@ -205,14 +185,14 @@ class CrdEnforcementApiTest {
             task("typo", Map.of("podName", "web", "command", List.of("true"), "timeout", 5)));
     HttpResponse<String> response =
         HttpClient.newBuilder()
-            .sslContext(server.certificates().clientContext())
+            .sslContext(api.server().certificates().clientContext())
             .build()
             .send(
                 HttpRequest.newBuilder(
                         URI.create(
-                            server.url()
+                            api.server().url()
                                 + "/apis/exectask.dev/v1alpha1/namespaces/"
-                                + namespace
+                                + ns.name()
                                 + "/exectasks"))
                     .header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString(body))
