@@ -18,6 +18,7 @@ import dev.exectask.testing.HostFreezer;
 import dev.exectask.testing.HostProcess;
 import dev.exectask.testing.SandboxTestResource;
 import dev.exectask.testing.TestNamespace;
+import dev.exectask.testing.TestPods;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
@@ -87,13 +88,9 @@ class ExecTaskLifecycleTest {
         .until(
             () -> {
               Pod p = client.pods().inNamespace(ns.name()).withName(name).get();
-              return p != null
-                  && p.getStatus() != null
-                  && p.getStatus().getContainerStatuses() != null
+              return TestPods.isRunning(p)
                   && p.getStatus().getContainerStatuses().size()
-                      == builder.buildSpec().getContainers().size()
-                  && p.getStatus().getContainerStatuses().stream()
-                      .allMatch(cs -> cs.getState() != null && cs.getState().getRunning() != null);
+                      == builder.buildSpec().getContainers().size();
             });
     return client.pods().inNamespace(ns.name()).withName(name).get();
   }

@@ -9,7 +9,6 @@ import dev.exectask.api.v1alpha1.Phase;
 import dev.exectask.testing.SandboxTestResource;
 import dev.exectask.testing.TestNamespace;
 import dev.exectask.testing.TestPods;
-import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -44,7 +43,7 @@ class TaskMetricsTest {
   @Test
   void aFinishedTaskAndAKilledTreeShowInTheMetrics() throws Exception {
     Map<String, Double> before = scrape();
-    runningPod("p");
+    TestPods.createRunning(client, ns.name(), "p");
     task("ok", List.of("sh", "-c", "echo hello"), 60L);
     // Two processes besides the shell: the killer signals three of the tree.
     task("slow", List.of("sh", "-c", "sleep 300 & sleep 300 & wait"), 1L);
@@ -104,22 +103,6 @@ class TaskMetricsTest {
             k ->
                 k.startsWith("reconciliations_failure_total")
                     || k.startsWith("reconciliations_success_total"));
-  }
-
-  private Pod runningPod(String name) {
-    client.pods().inNamespace(ns.name()).resource(TestPods.pod(name, ns.name(), Map.of())).create();
-    await()
-        .atMost(SHORT)
-        .until(
-            () -> {
-              Pod p = client.pods().inNamespace(ns.name()).withName(name).get();
-              return p != null
-                  && p.getStatus() != null
-                  && p.getStatus().getContainerStatuses() != null
-                  && p.getStatus().getContainerStatuses().stream()
-                      .allMatch(cs -> cs.getState() != null && cs.getState().getRunning() != null);
-            });
-    return client.pods().inNamespace(ns.name()).withName(name).get();
   }
 
   private void task(String name, List<String> command, long timeoutSeconds) {

@@ -11,7 +11,6 @@ import dev.exectask.api.v1alpha1.Reasons;
 import dev.exectask.testing.SandboxTestResource;
 import dev.exectask.testing.TestNamespace;
 import dev.exectask.testing.TestPods;
-import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -62,7 +61,7 @@ class NamespaceOptInSandboxTest {
 
   @Test
   void aNamespaceWithoutTheLabelRunsNoCommand() throws Exception {
-    runningPod("p");
+    TestPods.createRunning(client, ns.name(), "p");
     task("t");
     ExecTaskStatus status = awaitTerminal("t");
     assertThat(status.getPhase()).isEqualTo(Phase.Failed);
@@ -83,7 +82,7 @@ class NamespaceOptInSandboxTest {
               n.getMetadata().setLabels(Map.of(LABEL, "true"));
               return n;
             });
-    runningPod("p");
+    TestPods.createRunning(client, ns.name(), "p");
     task("t");
     ExecTaskStatus status = awaitTerminal("t");
     assertThat(status.getPhase()).isEqualTo(Phase.Succeeded);
@@ -111,20 +110,5 @@ class NamespaceOptInSandboxTest {
               return t == null ? null : t.getStatus();
             },
             s -> s != null && s.getPhase() != null && s.getPhase().isTerminal());
-  }
-
-  private void runningPod(String name) {
-    client.pods().inNamespace(ns.name()).resource(TestPods.pod(name, ns.name(), Map.of())).create();
-    await()
-        .atMost(SHORT)
-        .until(
-            () -> {
-              Pod p = client.pods().inNamespace(ns.name()).withName(name).get();
-              return p != null
-                  && p.getStatus() != null
-                  && p.getStatus().getContainerStatuses() != null
-                  && p.getStatus().getContainerStatuses().stream()
-                      .allMatch(cs -> cs.getState() != null && cs.getState().getRunning() != null);
-            });
   }
 }
