@@ -73,7 +73,7 @@ public final class TaskDecider {
     ExecTaskStatus next = SERIALIZATION.clone(current);
     next.setObservedGeneration(task.getMetadata().getGeneration());
     if (phase == null || phase == Phase.Pending) {
-      return pending(task, specProblems, observed.target(), next, now);
+      return pending(task, specProblems, observed.target(), next, now, progressInterval);
     }
     return running(task, observed, next, now, progressInterval);
   }
@@ -184,7 +184,8 @@ public final class TaskDecider {
       List<String> specProblems,
       TargetState target,
       ExecTaskStatus next,
-      Instant now) {
+      Instant now,
+      Duration progressInterval) {
     if (!specProblems.isEmpty()) {
       return terminal(
           next,
@@ -205,7 +206,8 @@ public final class TaskDecider {
       ExecTarget execTarget =
           new ExecTarget(task.getMetadata().getNamespace(), ready.pod(), ready.container());
       Duration timeout = Duration.ofSeconds(task.getSpec().effectiveTimeoutSeconds());
-      return new Decision(next, new Action.Start(execTarget), timeout);
+      // The first look at its output comes one progress interval after the start.
+      return new Decision(next, new Action.Start(execTarget), earlier(progressInterval, timeout));
     }
     if (target instanceof TargetState.ContainerMissing missing) {
       return terminal(
