@@ -32,7 +32,8 @@ say() {
   [ -z "$state" ] || for s_stream in stdout stderr; do
     # One open file, measured and copied through /proc/self/fd: the relay renames a new
     # record into place at any time, and length and bytes must be of the same one.
-    { exec 4<"$state/$s_stream.rec"; } 2>/dev/null || continue
+    # "command": a failed redirection of a bare exec would end the shell.
+    { command exec 4<"$state/$s_stream.rec"; } 2>/dev/null || continue
     s_len=$(wc -c </proc/self/fd/4) || continue
     echo "exectask-output $s_stream $((s_len + 0))"
     cat <&4

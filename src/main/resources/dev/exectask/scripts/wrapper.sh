@@ -45,6 +45,8 @@
 #   stdout.rec, stderr.rec
 #            "TOTAL\n" then the last 4 KiB of the stream: how many bytes the command wrote
 #            to it in all, and its tail, rewritten whole (through a rename) after each read
+#   stdout.fifo, stderr.fifo, stdout.chunk, stderr.chunk
+#            the relays' FIFOs and the chunk each is passing on, removed as a relay ends
 #
 # Output relay. The command writes into two FIFOs; one relay per stream reads them in
 # chunks of at most 64 KiB, passes each chunk on to this exec's stdout or stderr and
@@ -52,8 +54,8 @@
 # output: a connection cut (or an operator restart) loses nothing of the totals or the
 # tail, and a relay whose stream is gone goes on reading (a write that fails is ignored),
 # so the command is never stopped by a dead connection. Disk use per stream: the record
-# (4 KiB and a line) plus the chunk being relayed (at most 64 KiB), each with a temporary
-# copy while it is rewritten. The relays are children of this wrapper, not of the command:
+# (4 KiB and a line, twice while it is rewritten) and the chunk being relayed (at most
+# 64 KiB): under 73 KiB, 146 KiB per task. The relays are children of this wrapper, not of the command:
 # they carry no mark and are not the killer's business; they end when the last writer of
 # their FIFO is gone, which is when the command's tree is. Without mkfifo the command
 # writes to the exec streams directly and no record is kept.

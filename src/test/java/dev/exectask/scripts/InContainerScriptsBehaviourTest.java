@@ -1160,6 +1160,7 @@ class InContainerScriptsBehaviourTest {
 
     Result runObserver() {
       Result result = startObserver().await();
+      assertEquals(0, result.exitCode(), "the observer's exit; stderr: " + result.stderr());
       InContainerScripts.parseObserverReport(result.stdout().getBytes(UTF_8));
       return result;
     }
