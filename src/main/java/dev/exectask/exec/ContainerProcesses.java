@@ -1,7 +1,6 @@
 package dev.exectask.exec;
 
 import dev.exectask.api.v1alpha1.ExecTaskSpec;
-import dev.exectask.scripts.CommandObservation;
 import dev.exectask.scripts.KillReport;
 import java.util.concurrent.CompletableFuture;
 
@@ -11,11 +10,15 @@ import java.util.concurrent.CompletableFuture;
  */
 public interface ContainerProcesses {
 
-  /** Runs the task's command under the in-container wrapper. */
-  CompletableFuture<CommandOutcome> run(ExecTarget target, String taskUid, ExecTaskSpec spec);
+  /** Runs the task's command under the in-container wrapper; {@code live} shows its output. */
+  CompletableFuture<CommandOutcome> run(
+      ExecTarget target, String taskUid, ExecTaskSpec spec, LiveOutput live);
 
-  /** Finds out, after an operator restart or a lost connection, how the command is doing. */
-  CompletableFuture<CommandObservation> observe(ExecTarget target, String taskUid);
+  /**
+   * Finds out at once, after an operator restart or a lost connection, how the command is doing and
+   * what it has written. It never waits for the command: when to look again is the caller's.
+   */
+  CompletableFuture<ObservedCommand> observe(ExecTarget target, String taskUid);
 
   /** SIGTERM, grace period, SIGKILL to the command's whole tree; completes once none is left. */
   CompletableFuture<KillReport> killTree(ExecTarget target, String taskUid, long graceSeconds);

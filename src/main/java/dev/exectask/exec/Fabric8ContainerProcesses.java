@@ -2,9 +2,10 @@ package dev.exectask.exec;
 
 import dev.exectask.api.v1alpha1.ExecTaskSpec;
 import dev.exectask.api.v1alpha1.Reasons;
-import dev.exectask.scripts.CommandObservation;
 import dev.exectask.scripts.InContainerScripts;
 import dev.exectask.scripts.KillReport;
+import dev.exectask.scripts.ObserverReport;
+import dev.exectask.scripts.RecordedStream;
 import io.fabric8.kubernetes.api.model.Status;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -29,17 +30,20 @@ import java.util.stream.Collectors;
 /** {@link ContainerProcesses} over the pods/exec API, through the fabric8 client. */
 public final class Fabric8ContainerProcesses implements ContainerProcesses {
 
-  /** What the killer and the observer print is one short line; more is a sign of trouble. */
+  /**
+   * The killer prints one short line, the observer one line and two records of at most 4 KiB each;
+   * more is a sign of trouble.
+   */
   private static final int SCRIPT_OUTPUT_BYTES = 16 * 1024;
 
   /** Beyond its own waits, how long a killer or an observer may take before it is cut off. */
   private static final Duration SCRIPT_TIMEOUT_MARGIN = Duration.ofSeconds(15);
 
   /**
-   * How long one observer waits for the command to end before it reports "running" and a new one is
-   * opened: long enough to cost little, short enough that no exec stays open for hours.
+   * An observer answers at once (it waits at most a second for a wrapper that is just starting):
+   * one still open after this is hung, and is closed.
    */
-  static final Duration OBSERVE_WAIT = Duration.ofMinutes(5);
+  static final Duration OBSERVE_BOUND = Duration.ofSeconds(1).plus(SCRIPT_TIMEOUT_MARGIN);
 
   private final KubernetesClient client;
   private final Executor connector;
@@ -60,7 +64,7 @@ public final class Fabric8ContainerProcesses implements ContainerProcesses {
 
   @Override
   public CompletableFuture<CommandOutcome> run(
-      ExecTarget target, String taskUid, ExecTaskSpec spec) {
+      ExecTarget target, String taskUid, ExecTaskSpec spec, LiveOutput live) {
     byte[] stdin =
         spec.getStdin() == null ? null : spec.getStdin().getBytes(StandardCharsets.UTF_8);
     List<Map.Entry<String, String>> env =
@@ -73,6 +77,7 @@ public final class Fabric8ContainerProcesses implements ContainerProcesses {
         InContainerScripts.wrapper(taskUid, spec.getCommand(), env, spec.getWorkingDir(), stdin);
     OutputTail out = new OutputTail(outputTailBytes);
     OutputTail err = new OutputTail(outputTailBytes);
+    live.attach(out, err);
     // The command's own exec stays open as long as the command runs: no timeout of its own (the
     // task's deadline ends it through the killer).
     return exec(target, wrapper.argv(), wrapper.payload(), out, err, null)
@@ -101,21 +106,26 @@ public final class Fabric8ContainerProcesses implements ContainerProcesses {
   }
 
   @Override
-  public CompletableFuture<CommandObservation> observe(ExecTarget target, String taskUid) {
+  public CompletableFuture<ObservedCommand> observe(ExecTarget target, String taskUid) {
     OutputTail out = new OutputTail(SCRIPT_OUTPUT_BYTES);
     OutputTail err = new OutputTail(SCRIPT_OUTPUT_BYTES);
-    return exec(
-            target,
-            InContainerScripts.observerCommand(taskUid, OBSERVE_WAIT.toSeconds()),
-            null,
-            out,
-            err,
-            OBSERVE_WAIT.plus(SCRIPT_TIMEOUT_MARGIN))
+    return exec(target, InContainerScripts.observerCommand(taskUid), null, out, err, OBSERVE_BOUND)
         .thenApply(
             end -> {
               end.requireSuccess("observer", err);
-              return InContainerScripts.parseObservation(out.captured().tail());
+              ObserverReport report = InContainerScripts.parseObserverReport(out.tailBytes());
+              return new ObservedCommand(
+                  report.observation(), captured(report.stdout()), captured(report.stderr()));
             });
+  }
+
+  private static CapturedOutput captured(RecordedStream stream) {
+    if (stream == null) {
+      return null;
+    }
+    return new CapturedOutput(
+        OutputTail.decodeTail(stream.tail(), stream.totalBytes() > stream.tail().length),
+        stream.totalBytes());
   }
 
   @Override

@@ -4,7 +4,8 @@ import dev.exectask.api.v1alpha1.ExecTaskSpec;
 import dev.exectask.exec.CommandOutcome;
 import dev.exectask.exec.ContainerProcesses;
 import dev.exectask.exec.ExecTarget;
-import dev.exectask.scripts.CommandObservation;
+import dev.exectask.exec.LiveOutput;
+import dev.exectask.exec.ObservedCommand;
 import dev.exectask.scripts.KillReport;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -68,12 +69,12 @@ final class MeteredContainerProcesses implements ContainerProcesses {
 
   @Override
   public CompletableFuture<CommandOutcome> run(
-      ExecTarget target, String taskUid, ExecTaskSpec spec) {
-    return opened(Purpose.command, () -> delegate.run(target, taskUid, spec));
+      ExecTarget target, String taskUid, ExecTaskSpec spec, LiveOutput live) {
+    return opened(Purpose.command, () -> delegate.run(target, taskUid, spec, live));
   }
 
   @Override
-  public CompletableFuture<CommandObservation> observe(ExecTarget target, String taskUid) {
+  public CompletableFuture<ObservedCommand> observe(ExecTarget target, String taskUid) {
     countRetry(Purpose.observe, failedObserves, taskUid);
     return opened(Purpose.observe, () -> delegate.observe(target, taskUid))
         .whenComplete(

@@ -52,6 +52,13 @@ public class ExecTaskReconciler implements Reconciler<ExecTask>, Cleaner<ExecTas
   @jakarta.inject.Inject NamespaceOptIn namespaceOptIn;
   @jakarta.inject.Inject dev.exectask.metrics.TaskMetrics metrics;
 
+  /** A running task's output reaches its status at most this often (and only when it changed). */
+  @jakarta.inject.Inject
+  @org.eclipse.microprofile.config.inject.ConfigProperty(
+      name = "exectask.progress-interval",
+      defaultValue = "5s")
+  java.time.Duration progressInterval;
+
   public ExecTaskReconciler(
       KubernetesClient client,
       ContainerProcesses processes,
@@ -110,7 +117,8 @@ public class ExecTaskReconciler implements Reconciler<ExecTask>, Cleaner<ExecTas
             task,
             namespaceOptIn.problems(task, SpecValidator.validate(task.getSpec())),
             observed,
-            now);
+            now,
+            progressInterval);
     ExecTaskStatus before = task.getStatus();
     ExecTaskStatus after = decision.status();
     if (!Objects.equals(before, after)) {

@@ -37,8 +37,34 @@ public final class TaskDecider {
     return delay.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : delay;
   }
 
+  /** How often a running task's output reaches its status, unless configured otherwise. */
+  public static final Duration PROGRESS_INTERVAL = Duration.ofSeconds(5);
+
+  /**
+   * After the n-th observation in a row that found the command running: 1s, 2s, 4s ... at most the
+   * progress interval. A cut connection is noticed quickly, a long detached run costs one short
+   * exec per interval.
+   */
+  static Duration lookAgainAfter(int looks, Duration progressInterval) {
+    Duration delay = Duration.ofSeconds(1L << Math.max(0, Math.min(looks - 1, 10)));
+    return delay.compareTo(progressInterval) > 0 ? progressInterval : delay;
+  }
+
   public static Decision decide(
       ExecTask task, List<String> specProblems, Observation observed, Instant now) {
+    return decide(task, specProblems, observed, now, PROGRESS_INTERVAL);
+  }
+
+  /**
+   * @param progressInterval the output of a running command is written to the status at most this
+   *     often, and only when it changed
+   */
+  public static Decision decide(
+      ExecTask task,
+      List<String> specProblems,
+      Observation observed,
+      Instant now,
+      Duration progressInterval) {
     ExecTaskStatus current = task.getStatus() == null ? new ExecTaskStatus() : task.getStatus();
     Phase phase = current.getPhase();
     if (phase != null && phase.isTerminal()) {
@@ -47,9 +73,9 @@ public final class TaskDecider {
     ExecTaskStatus next = SERIALIZATION.clone(current);
     next.setObservedGeneration(task.getMetadata().getGeneration());
     if (phase == null || phase == Phase.Pending) {
-      return pending(task, specProblems, observed.target(), next, now);
+      return pending(task, specProblems, observed.target(), next, now, progressInterval);
     }
-    return running(task, observed, next, now);
+    return running(task, observed, next, now, progressInterval);
   }
 
   public static CleanupDecision decideCleanup(ExecTask task, Observation observed, Instant now) {
@@ -158,7 +184,8 @@ public final class TaskDecider {
       List<String> specProblems,
       TargetState target,
       ExecTaskStatus next,
-      Instant now) {
+      Instant now,
+      Duration progressInterval) {
     if (!specProblems.isEmpty()) {
       return terminal(
           next,
@@ -179,7 +206,8 @@ public final class TaskDecider {
       ExecTarget execTarget =
           new ExecTarget(task.getMetadata().getNamespace(), ready.pod(), ready.container());
       Duration timeout = Duration.ofSeconds(task.getSpec().effectiveTimeoutSeconds());
-      return new Decision(next, new Action.Start(execTarget), timeout);
+      // The first look at its output comes one progress interval after the start.
+      return new Decision(next, new Action.Start(execTarget), earlier(progressInterval, timeout));
     }
     if (target instanceof TargetState.ContainerMissing missing) {
       return terminal(
@@ -243,7 +271,11 @@ public final class TaskDecider {
   }
 
   private static Decision running(
-      ExecTask task, Observation observed, ExecTaskStatus next, Instant now) {
+      ExecTask task,
+      Observation observed,
+      ExecTaskStatus next,
+      Instant now,
+      Duration progressInterval) {
     ExecTaskSpec spec = task.getSpec();
     ExecTarget target = targetOf(task);
     long grace = spec.effectiveTerminationGracePeriodSeconds();
@@ -316,6 +348,21 @@ public final class TaskDecider {
       return new Decision(next, new Action.KillTree(target, grace, timedOut), null);
     }
     Duration untilDeadline = Duration.between(now, deadline);
+    if (command instanceof CommandState.Running running && running.stdout() != null) {
+      recordProgress(next, running.stdout(), running.stderr());
+      return new Decision(next, Action.NONE, earlier(progressInterval, untilDeadline));
+    }
+    if (command instanceof CommandState.Finished finished
+        && finished.outcome() instanceof CommandOutcome.ConnectionLost lost) {
+      // Not an outcome: the command runs on. What the stream carried stays in the status.
+      recordProgress(next, lost.stdout(), lost.stderr());
+      next.setMessage(
+          runningIn(next)
+              + "; the exec connection was lost after "
+              + bytes(lost.stdout().totalBytes() + lost.stderr().totalBytes())
+              + " of output, and the command is followed from the container.");
+      return new Decision(next, new Action.Observe(target), untilDeadline);
+    }
     if (command instanceof CommandState.Unknown || command instanceof CommandState.Finished) {
       return new Decision(next, new Action.Observe(target), untilDeadline);
     }
@@ -331,9 +378,19 @@ public final class TaskDecider {
     }
     if (command instanceof CommandState.Observed seen) {
       if (seen.observation() instanceof CommandObservation.StillRunning) {
+        recordProgress(next, seen.seen().stdout(), seen.seen().stderr());
+        next.setMessage(runningIn(next) + "; " + outputSource(seen) + ".");
+        Instant lookAt =
+            seen.at() == null
+                ? now
+                : seen.at().plus(lookAgainAfter(seen.looks(), progressInterval));
+        if (now.isBefore(lookAt)) {
+          return new Decision(
+              next, Action.NONE, earlier(Duration.between(now, lookAt), untilDeadline));
+        }
         return new Decision(next, new Action.Observe(target), untilDeadline);
       }
-      Verdict verdict = observedVerdict(seen.observation(), seen.execFailure());
+      Verdict verdict = observedVerdict(seen);
       if (verdict.exitCode() != null) {
         // As on the attached path: the exit code is in the status before the cleanup kill.
         recordOutput(next, verdict);
@@ -426,8 +483,12 @@ public final class TaskDecider {
         stderr);
   }
 
-  private static Verdict observedVerdict(CommandObservation observation, String execFailure) {
-    String restarted = " Its output was not captured: the operator lost its connection to it.";
+  private static Verdict observedVerdict(CommandState.Observed seen) {
+    CommandObservation observation = seen.observation();
+    String execFailure = seen.execFailure();
+    CapturedOutput stdout = seen.seen().stdout();
+    CapturedOutput stderr = seen.seen().stderr();
+    String restarted = " " + capitalized(outputSource(seen)) + ".";
     String failure = execFailure == null ? "" : " The exec reported: " + execFailure + ".";
     if (observation instanceof CommandObservation.NotStarted notStarted) {
       return Verdict.of(
@@ -443,15 +504,15 @@ public final class TaskDecider {
               Reasons.COMPLETED,
               "The command exited with code 0." + restarted,
               0,
-              null,
-              null)
+              stdout,
+              stderr)
           : new Verdict(
               Phase.Failed,
               Reasons.NON_ZERO_EXIT_CODE,
               "The command exited with code " + code + signalNote(code) + "." + restarted,
               code,
-              null,
-              null);
+              stdout,
+              stderr);
     }
     if (observation instanceof CommandObservation.Lost) {
       return Verdict.of(
@@ -475,6 +536,57 @@ public final class TaskDecider {
             + failure);
   }
 
+  /** Where the output in the status comes from, once the command's own exec is gone. */
+  private static String outputSource(CommandState.Observed seen) {
+    boolean recorded = seen.seen().stdout() != null && seen.seen().stderr() != null;
+    Long streamed = seen.streamedBytes();
+    if (recorded && streamed != null) {
+      return "its exec connection was lost after "
+          + bytes(streamed)
+          + " of output, and the output from there on was read from the container's record"
+          + " (totals and tails complete)";
+    }
+    if (recorded) {
+      return "the operator was not attached to its exec (it restarted), and the output totals and"
+          + " tails were read from the container's record";
+    }
+    if (streamed != null) {
+      return "its output after the first "
+          + bytes(streamed)
+          + " was not captured: the exec connection was lost and the container keeps no record";
+    }
+    return "its output was not captured: the operator lost its connection to it";
+  }
+
+  private static String capitalized(String sentence) {
+    return Character.toUpperCase(sentence.charAt(0)) + sentence.substring(1);
+  }
+
+  private static String runningIn(ExecTaskStatus status) {
+    return "Running in container " + status.getContainer() + " of pod " + status.getPodName();
+  }
+
+  private static String bytes(long n) {
+    return n == 1 ? "1 byte" : n + " bytes";
+  }
+
+  private static Duration earlier(Duration a, Duration b) {
+    return a.compareTo(b) < 0 ? a : b;
+  }
+
+  /** A running command's output so far; a stream not known (null) leaves its fields as they are. */
+  private static void recordProgress(
+      ExecTaskStatus next, CapturedOutput stdout, CapturedOutput stderr) {
+    if (stdout != null) {
+      next.setStdout(stdout.tail());
+      next.setStdoutBytes(stdout.totalBytes());
+    }
+    if (stderr != null) {
+      next.setStderr(stderr.tail());
+      next.setStderrBytes(stderr.totalBytes());
+    }
+  }
+
   private static String signalNote(int code) {
     return switch (code) {
       case 129 -> " (SIGHUP)";
@@ -493,14 +605,7 @@ public final class TaskDecider {
     if (verdict.exitCode() != null) {
       next.setExitCode(verdict.exitCode());
     }
-    if (verdict.stdout() != null) {
-      next.setStdout(verdict.stdout().tail());
-      next.setStdoutBytes(verdict.stdout().totalBytes());
-    }
-    if (verdict.stderr() != null) {
-      next.setStderr(verdict.stderr().tail());
-      next.setStderrBytes(verdict.stderr().totalBytes());
-    }
+    recordProgress(next, verdict.stdout(), verdict.stderr());
   }
 
   private static Decision terminal(

@@ -5,6 +5,8 @@ import dev.exectask.exec.CapturedOutput;
 import dev.exectask.exec.CommandOutcome;
 import dev.exectask.exec.ContainerProcesses;
 import dev.exectask.exec.ExecTarget;
+import dev.exectask.exec.LiveOutput;
+import dev.exectask.scripts.CommandObservation;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.time.Clock;
 import java.util.Map;
@@ -32,7 +34,10 @@ final class TaskExecutions {
     CommandState command = CommandState.UNKNOWN;
     KillState kill = KillState.NOT_REQUESTED;
     int observeAttempts;
+    int runningLooks;
     String execFailure;
+    Long streamedBytes;
+    LiveOutput live;
   }
 
   TaskExecutions(ContainerProcesses processes, Clock clock, Consumer<ResourceID> wake) {
@@ -47,6 +52,9 @@ final class TaskExecutions {
       return CommandState.UNKNOWN;
     }
     synchronized (entry) {
+      if (entry.command instanceof CommandState.Running && entry.live != null) {
+        return new CommandState.Running(entry.live.stdout(), entry.live.stderr());
+      }
       return entry.command;
     }
   }
@@ -69,9 +77,10 @@ final class TaskExecutions {
         return;
       }
       entry.command = new CommandState.Running();
+      entry.live = new LiveOutput();
     }
     processes
-        .run(target, uid, spec)
+        .run(target, uid, spec, entry.live)
         .whenComplete(
             (outcome, failure) -> {
               CommandState.Finished next =
@@ -87,7 +96,9 @@ final class TaskExecutions {
                     e.command = next;
                     if (next.outcome() instanceof CommandOutcome.ConnectionLost lost) {
                       e.execFailure = lost.message();
+                      e.streamedBytes = lost.stdout().totalBytes() + lost.stderr().totalBytes();
                     }
+                    e.live = null;
                   });
             });
   }
@@ -111,7 +122,17 @@ final class TaskExecutions {
                     e -> {
                       if (failure == null) {
                         e.observeAttempts = 0;
-                        e.command = new CommandState.Observed(observation, e.execFailure);
+                        e.runningLooks =
+                            observation.observation() instanceof CommandObservation.StillRunning
+                                ? e.runningLooks + 1
+                                : 0;
+                        e.command =
+                            new CommandState.Observed(
+                                observation,
+                                e.execFailure,
+                                e.streamedBytes,
+                                clock.instant(),
+                                e.runningLooks);
                       } else {
                         e.observeAttempts++;
                         LOG.warnf(

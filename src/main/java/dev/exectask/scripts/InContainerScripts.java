@@ -190,30 +190,80 @@ public final class InContainerScripts {
   }
 
   /**
-   * argv for the exec that waits up to {@code waitSeconds} for the task's command to end and
-   * reports how: ["sh","-c",LIB+observer.sh,"exectask-observer",uid,token,wait].
+   * argv for the exec that reports at once how the task's command is doing, with the wrapper's
+   * output records: ["sh","-c",LIB+observer.sh,"exectask-observer",uid,token].
    */
-  public static List<String> observerCommand(String taskUid, long waitSeconds) {
+  public static List<String> observerCommand(String taskUid) {
     requireUid(taskUid);
-    if (waitSeconds < 0) {
-      throw new IllegalArgumentException("wait must not be negative: " + waitSeconds);
-    }
     return List.of(
-        "sh",
-        "-c",
-        OBSERVER,
-        "exectask-observer",
-        taskUid,
-        Long.toString(cpuToken(taskUid)),
-        Long.toString(waitSeconds));
+        "sh", "-c", OBSERVER, "exectask-observer", taskUid, Long.toString(cpuToken(taskUid)));
   }
 
   /**
-   * Parses the observer's one line {@code exectask-observer exited=N|failed
-   * SENTENCE|lost|running|running-untracked|absent}.
+   * Parses everything the observer printed: its first line (see {@link #parseObservation}), then
+   * each {@code exectask-output STREAM LENGTH} line followed by LENGTH bytes of the record, {@code
+   * TOTAL\n} and the stream's tail.
    *
-   * @throws IllegalArgumentException on anything else
+   * @throws IllegalArgumentException on a malformed line or a record cut short
    */
+  public static ObserverReport parseObserverReport(byte[] stdout) {
+    int lineEnd = indexOf(stdout, 0);
+    int end = lineEnd < 0 ? stdout.length : lineEnd;
+    CommandObservation observation = parseObservation(new String(stdout, 0, end, UTF_8));
+    RecordedStream out = null;
+    RecordedStream err = null;
+    int at = lineEnd < 0 ? stdout.length : lineEnd + 1;
+    while (at < stdout.length) {
+      int headerEnd = indexOf(stdout, at);
+      String header =
+          new String(stdout, at, (headerEnd < 0 ? stdout.length : headerEnd) - at, UTF_8);
+      Matcher m = RECORD_HEADER.matcher(header);
+      if (headerEnd < 0 || !m.matches()) {
+        throw new IllegalArgumentException("unexpected output of the observer: " + header);
+      }
+      int length = Integer.parseInt(m.group(2));
+      int from = headerEnd + 1;
+      if (from + length > stdout.length) {
+        throw new IllegalArgumentException(
+            "the observer's " + m.group(1) + " record is cut short: " + header);
+      }
+      RecordedStream stream = recordedStream(stdout, from, length);
+      if (m.group(1).equals("stdout")) {
+        out = stream;
+      } else {
+        err = stream;
+      }
+      at = from + length;
+    }
+    return new ObserverReport(observation, out, err);
+  }
+
+  private static final Pattern RECORD_HEADER =
+      Pattern.compile("exectask-output (stdout|stderr) (\\d{1,9})");
+
+  /** A record is "TOTAL\n" then the tail; one still being written first holds no line. */
+  private static RecordedStream recordedStream(byte[] bytes, int from, int length) {
+    int newline = indexOf(bytes, from);
+    if (newline < 0 || newline >= from + length) {
+      throw new IllegalArgumentException("the observer printed a record without its total");
+    }
+    String total = new String(bytes, from, newline - from, UTF_8);
+    if (!total.matches("\\d{1,18}")) {
+      throw new IllegalArgumentException("the observer printed a record total of " + total);
+    }
+    byte[] tail = java.util.Arrays.copyOfRange(bytes, newline + 1, from + length);
+    return new RecordedStream(Long.parseLong(total), tail);
+  }
+
+  private static int indexOf(byte[] bytes, int from) {
+    for (int i = from; i < bytes.length; i++) {
+      if (bytes[i] == '\n') {
+        return i;
+      }
+    }
+    return -1;
+  }
+
   public static CommandObservation parseObservation(String observerStdout) {
     Matcher m = match(OBSERVATION, observerStdout, "observer");
     if (m.group(1) != null) {

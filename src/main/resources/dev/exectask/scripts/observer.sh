@@ -1,34 +1,44 @@
 # exectask OBSERVER: finds out what became of a command that the wrapper runs or ran,
 # when the operator cannot hear it from the exec that started it (an operator restart, a
-# connection that failed or was cut), waiting a while for it to end if it still runs. It
-# only reads (the wrapper's state dir and /proc) and never kills anything.
+# connection that failed or was cut). It answers at once with a snapshot, never waits for
+# the command: when to look again is the operator's decision. It only reads (the wrapper's
+# state dir and /proc) and never kills anything.
 #
-# Needs from lib.sh: task_uid, number, same, load_state, find_marked, pause, now. Besides
-# builtins it uses only tr, grep and sleep. Run as
-#   sh -c "$LIB$OBSERVER" exectask-observer UID TOKEN WAIT_SECONDS
-# Blocks while the state dir exists and the wrapper or the command is alive (same pid and
-# starttime as recorded), at most WAIT_SECONDS, then prints exactly one line on stdout:
+# Needs from lib.sh: task_uid, same, load_state, find_marked, pause. Besides builtins it
+# uses only tr, grep, wc, cat and sleep. Run as
+#   sh -c "$LIB$OBSERVER" exectask-observer UID TOKEN
+# Prints one line on stdout:
 #   exectask-observer exited=N          the command ended with status N (128+signal when
 #                                       killed by one), as the wrapper recorded
 #   exectask-observer failed SENTENCE   the wrapper never started the command, and why
 #                                       (its input was cut short, say)
 #   exectask-observer lost              it ran, but ended with no status recorded (the
 #                                       wrapper was killed, say)
-#   exectask-observer running           still running after WAIT_SECONDS: ask again (an
-#                                       exec is never left open for hours)
+#   exectask-observer running           it still runs: ask again later
 #   exectask-observer running-untracked no state dir, but processes carrying the marker
-#                                       or the token are alive (printed at once)
+#                                       or the token are alive
 #   exectask-observer absent            neither a state dir nor a marked process
-# Exit codes: 0 with one of those lines, 2 on a malformed call (nothing printed).
+# then, for each stream the wrapper keeps a record of (see wrapper.sh), a line
+#   exectask-output STREAM LENGTH       STREAM stdout or stderr
+# followed by the LENGTH bytes of the record as they are: "TOTAL\n" and the stream's tail.
+# Exit codes: 0 with those lines, 2 on a malformed call (nothing printed).
 
 task_uid "$1" "$2" exectask-observer
-number "$3" wait exectask-observer
-wait_seconds=$number
-# An observer may wait for minutes: poll less often than the killer.
-interval=0.5
+# A state dir without its pid record yet is looked at again, for at most a second.
+interval=0.25
 
 say() {
   echo "exectask-observer $1"
+  [ -z "$state" ] || for s_stream in stdout stderr; do
+    # One open file, measured and copied through /proc/self/fd: the relay renames a new
+    # record into place at any time, and length and bytes must be of the same one.
+    # "command": a failed redirection of a bare exec would end the shell.
+    { command exec 4<"$state/$s_stream.rec"; } 2>/dev/null || continue
+    s_len=$(wc -c </proc/self/fd/4) || continue
+    echo "exectask-output $s_stream $((s_len + 0))"
+    cat <&4
+    exec 4<&-
+  done
   exit 0
 }
 
@@ -47,8 +57,6 @@ exited() {
   say "exited=$e_code"
 }
 
-now
-give_up=$((now + wait_seconds * 100))
 polls=0
 while :; do
   load_state
@@ -63,8 +71,7 @@ while :; do
     exited
     say lost
   fi
-  now
-  [ "$now" -lt "$give_up" ] || say running
+  [ "$w_pid" = 0 ] || say running
   polls=$((polls + 1))
   pause
 done

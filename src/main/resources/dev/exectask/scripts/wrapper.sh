@@ -2,8 +2,8 @@
 # found, killed and accounted for later. Closing an exec connection never kills what it
 # started, so the operator needs the marks and the state this script leaves behind.
 #
-# Needs from lib.sh: task_uid, number, proc, state_bases. Besides builtins it uses mkdir, mv, rm,
-# wc, tail, env, head (or dd) and, when present, setsid and date. Run as
+# Needs from lib.sh: task_uid, number, proc, state_bases, pause. Besides builtins it uses mkdir,
+# mv, rm, wc, tail, cat, dd, env, head (or dd) and, when present, mkfifo, setsid and date. Run as
 #   sh -c "$LIB$WRAPPER" exectask-wrapper UID TOKEN PAYLOAD_BYTES
 #   UID            the task's metadata.uid ([A-Za-z0-9-]+); the marker EXECTASK_UID=UID
 #   TOKEN          the task's CPU-time token: the command's soft RLIMIT_CPU (see lib.sh)
@@ -42,6 +42,23 @@
 #   failed   one sentence: why the command was never started
 #   payload  the payload as read, removed as soon as the command starts (secrets)
 #   stdin    the command's input, removed when the command ends
+#   stdout.rec, stderr.rec
+#            "TOTAL\n" then the last 4 KiB of the stream: how many bytes the command wrote
+#            to it in all, and its tail, rewritten whole (through a rename) after each read
+#   stdout.fifo, stderr.fifo, stdout.chunk, stderr.chunk
+#            the relays' FIFOs and the chunk each is passing on, removed as a relay ends
+#
+# Output relay. The command writes into two FIFOs; one relay per stream reads them in
+# chunks of at most 64 KiB, passes each chunk on to this exec's stdout or stderr and
+# rewrites the stream's record. So the record, not the exec connection, is what knows the
+# output: a connection cut (or an operator restart) loses nothing of the totals or the
+# tail, and a relay whose stream is gone goes on reading (a write that fails is ignored),
+# so the command is never stopped by a dead connection. Disk use per stream: the record
+# (4 KiB and a line, twice while it is rewritten) and the chunk being relayed (at most
+# 64 KiB): under 73 KiB, 146 KiB per task. The relays are children of this wrapper, not of the command:
+# they carry no mark and are not the killer's business; they end when the last writer of
+# their FIFO is gone, which is when the command's tree is. Without mkfifo the command
+# writes to the exec streams directly and no record is kept.
 
 [ "$#" -eq 3 ] || {
   echo 'exectask: wrapper called with the wrong number of arguments' >&2
@@ -167,16 +184,49 @@ case $argv0 in
     ;;
 esac
 
+# Reads the FIFO $2 to its end, relaying each chunk to fd 1 and keeping the record $1.rec.
+relay() {
+  r_rec=$state/$1.rec r_chunk=$state/$1.chunk r_total=0
+  publish "$1.rec" 0
+  exec 3<"$2"
+  while dd bs=65536 count=1 of="$r_chunk" <&3 2>/dev/null; do
+    r_got=$(wc -c <"$r_chunk") || break
+    r_got=$((r_got + 0))
+    [ "$r_got" -gt 0 ] || break
+    cat "$r_chunk" 2>/dev/null
+    r_total=$((r_total + r_got))
+    {
+      echo "$r_total"
+      { tail -n +2 "$r_rec"; cat "$r_chunk"; } | tail -c 4096
+    } >"$r_rec.tmp" 2>/dev/null && mv -f "$r_rec.tmp" "$r_rec" 2>/dev/null
+  done
+  rm -f "$r_chunk" "$r_rec.tmp" "$2" 2>/dev/null
+}
+
+relay_out= relay_err=
+if command -v mkfifo >/dev/null 2>&1 && rm -f "$state/stdout.fifo" "$state/stderr.fifo" &&
+  mkfifo -m 600 "$state/stdout.fifo" "$state/stderr.fifo" 2>/dev/null; then
+  relay stdout "$state/stdout.fifo" </dev/null &
+  relay_out=$!
+  relay stderr "$state/stderr.fifo" </dev/null >&2 &
+  relay_err=$!
+fi
+
 # A session of its own makes the command the leader of a process group the killer can
 # signal as a whole; without setsid it stays in ours and the killer relies on the marks.
 setsid=$(command -v setsid 2>/dev/null) || setsid=
-(
+launch() {
   # Inherited by every descendant, whatever its uid, environment or title; only a hard
   # limit below the token (rare) keeps the command from carrying it.
   ulimit -S -t "$token" 2>/dev/null
   [ -n "$setsid" ] || exec "$env" -- "$@"
   exec "$setsid" "$env" -- "$@"
-) <"$input" &
+}
+if [ -n "$relay_out" ]; then
+  launch "$@" <"$input" >"$state/stdout.fifo" 2>"$state/stderr.fifo" &
+else
+  launch "$@" <"$input" &
+fi
 command_pid=$!
 proc "$command_pid" || p_start=0
 publish pid "$$ $command_pid $p_start $wrapper_start"
@@ -184,6 +234,14 @@ publish pid "$$ $command_pid $p_start $wrapper_start"
 # busybox ash reports a job killed by a signal ("Killed") on stderr, which is the command's.
 wait "$command_pid" 2>/dev/null
 status=$?
+# The last chunks reach the records before the exit is published, so an exit read from the
+# state dir comes with the final totals; a descendant that keeps a stream open (a daemon
+# started with "&") keeps its relay going, and the exit is not held back for it.
+r_wait=20
+while [ "$r_wait" -gt 0 ] && { proc "${relay_out:-0}" || proc "${relay_err:-0}"; }; do
+  pause
+  r_wait=$((r_wait - 1))
+done
 publish exit "$status $(date +%s 2>/dev/null)"
 rm -f "$state/stdin" 2>/dev/null
 exit "$status"

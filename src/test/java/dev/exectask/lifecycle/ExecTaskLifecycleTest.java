@@ -276,6 +276,7 @@ class ExecTaskLifecycleTest {
     assertEquals(4096, status.getStdout().length());
     assertTrue(status.getStdout().endsWith("aaaEND\n"));
     long growth = usedHeapAfterGc() - heapBefore;
+    System.out.printf("heap growth after 20 MiB of output: %d bytes%n", growth);
     assertTrue(
         growth < 8L * 1024 * 1024, "heap grew by " + growth + " bytes after 20 MiB of output");
   }
@@ -761,6 +762,126 @@ class ExecTaskLifecycleTest {
   /** The wrapper's state dir in the container, which shares the host's /tmp. */
   static java.nio.file.Path stateDir(String uid) {
     return java.nio.file.Path.of("/tmp/.exectask", uid);
+  }
+
+  // ---- long runs: cut connections, progress -------------------------------------------------
+
+  static final String DROP = dev.exectask.sandbox.node.EmulatedNode.DROP_EXEC_ANNOTATION;
+
+  ExecTaskStatus awaitStatus(
+      String name, Duration within, java.util.function.Predicate<ExecTaskStatus> until) {
+    await()
+        .atMost(within)
+        .pollInterval(Duration.ofMillis(100))
+        .until(
+            () -> {
+              ExecTask t = get(name);
+              return t != null && t.getStatus() != null && until.test(t.getStatus());
+            });
+    return get(name).getStatus();
+  }
+
+  static long bytes(Long n) {
+    return n == null ? 0 : n;
+  }
+
+  /**
+   * Each drop cuts every exec open into the pod: first the command's own, then whatever observer
+   * happens to be open. The command runs on; the operator follows it from the container and ends up
+   * with the exit code, the whole output and its exact totals.
+   */
+  @Test
+  void aTaskWhoseConnectionIsDroppedThreeTimesSucceedsWithItsOutputAndExactTotals() {
+    pod("p");
+    task(
+        "cut3",
+        s ->
+            s.setCommand(
+                List.of(
+                    "sh",
+                    "-c",
+                    "i=0; while [ $i -lt 10 ]; do echo out$i; echo err$i >&2; i=$((i+1));"
+                        + " sleep 1; done")));
+    String uid = awaitProcesses("cut3", 1);
+    // Progress while attached: the first lines are in the status while it runs.
+    awaitStatus("cut3", Duration.ofSeconds(10), s -> bytes(s.getStdoutBytes()) > 0);
+    for (int drop = 1; drop <= 3; drop++) {
+      long seen = bytes(get("cut3").getStatus().getStdoutBytes());
+      annotatePod(DROP, "drop-" + drop);
+      // Progress detached: the status moves on, read from the container's record.
+      awaitStatus(
+          "cut3",
+          Duration.ofSeconds(15),
+          s -> s.getPhase() == Phase.Running && bytes(s.getStdoutBytes()) > seen);
+    }
+    ExecTaskStatus status = awaitPhase("cut3", Phase.Succeeded, Duration.ofSeconds(40));
+    StringBuilder out = new StringBuilder();
+    StringBuilder err = new StringBuilder();
+    for (int i = 0; i < 10; i++) {
+      out.append("out").append(i).append('\n');
+      err.append("err").append(i).append('\n');
+    }
+    assertEquals(0, status.getExitCode());
+    assertEquals(out.toString(), status.getStdout());
+    assertEquals(err.toString(), status.getStderr());
+    assertEquals(50L, status.getStdoutBytes());
+    assertEquals(50L, status.getStderrBytes());
+    assertTrue(
+        status
+            .getMessage()
+            .matches(
+                "The command exited with code 0\\. Its exec connection was"
+                    + " lost after \\d+ bytes of output, and the output from there on was read from the"
+                    + " container's record \\(totals and tails complete\\)\\."),
+        status.getMessage());
+    assertNothingLeft(uid);
+  }
+
+  @Test
+  void aDroppedConnectionStillEndsTimedOutAtTheDeadlineWithNothingLeft() {
+    pod("p");
+    task(
+        "cutlate",
+        s -> {
+          s.setCommand(List.of("sh", "-c", "echo begun; sleep 300 & sleep 300"));
+          s.setTimeoutSeconds(6L);
+          s.setTerminationGracePeriodSeconds(1L);
+        });
+    String uid = awaitProcesses("cutlate", 3);
+    annotatePod(DROP, "once");
+    ExecTaskStatus running =
+        awaitStatus(
+            "cutlate",
+            Duration.ofSeconds(5),
+            s -> s.getMessage() != null && s.getMessage().contains("connection was lost"));
+    assertEquals(Phase.Running, running.getPhase(), "a cut connection is not an outcome");
+    ExecTaskStatus status = awaitPhase("cutlate", Phase.TimedOut, SHORT);
+    assertEquals(Reasons.DEADLINE_EXCEEDED, status.getReason());
+    assertEquals("begun\n", status.getStdout());
+    assertEquals(6L, status.getStdoutBytes());
+    assertTrue(status.getKilledProcesses() >= 3, "sh and both sleeps: " + status);
+    assertNothingLeft(uid);
+  }
+
+  @Test
+  void aSlowCommandShowsItsProgressInStatusWithinSeconds() {
+    pod("p");
+    task("slow", s -> s.setCommand(List.of("sh", "-c", "while :; do echo tick; sleep 0.5; done")));
+    String uid = awaitProcesses("slow", 1);
+    ExecTaskStatus first =
+        awaitStatus("slow", Duration.ofSeconds(8), s -> bytes(s.getStdoutBytes()) > 0);
+    assertEquals(Phase.Running, first.getPhase());
+    assertTrue(first.getStdout().startsWith("tick\n"), first.getStdout());
+    ExecTaskStatus later =
+        awaitStatus(
+            "slow",
+            Duration.ofSeconds(12),
+            s -> bytes(s.getStdoutBytes()) > first.getStdoutBytes());
+    assertEquals(Phase.Running, later.getPhase());
+    assertEquals(later.getStdoutBytes(), (long) later.getStdout().length());
+    delete("slow");
+    await().atMost(SHORT).until(() -> get("slow") == null);
+    assertNothingLeft(uid);
   }
 
   /**

@@ -6,7 +6,8 @@ import dev.exectask.api.v1alpha1.ExecTaskSpec;
 import dev.exectask.exec.CommandOutcome;
 import dev.exectask.exec.ContainerProcesses;
 import dev.exectask.exec.ExecTarget;
-import dev.exectask.scripts.CommandObservation;
+import dev.exectask.exec.LiveOutput;
+import dev.exectask.exec.ObservedCommand;
 import dev.exectask.scripts.KillReport;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.ArrayDeque;
@@ -19,18 +20,18 @@ class MeteredContainerProcessesTest {
 
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   private final Deque<CompletableFuture<KillReport>> kills = new ArrayDeque<>();
-  private final Deque<CompletableFuture<CommandObservation>> observations = new ArrayDeque<>();
+  private final Deque<CompletableFuture<ObservedCommand>> observations = new ArrayDeque<>();
 
   private final ContainerProcesses fake =
       new ContainerProcesses() {
         @Override
         public CompletableFuture<CommandOutcome> run(
-            ExecTarget target, String taskUid, ExecTaskSpec spec) {
+            ExecTarget target, String taskUid, ExecTaskSpec spec, LiveOutput live) {
           return new CompletableFuture<>();
         }
 
         @Override
-        public CompletableFuture<CommandObservation> observe(ExecTarget target, String taskUid) {
+        public CompletableFuture<ObservedCommand> observe(ExecTarget target, String taskUid) {
           return observations.removeFirst();
         }
 
@@ -94,7 +95,7 @@ class MeteredContainerProcessesTest {
 
   @Test
   void aCommandExecStaysOpenUntilItEnds() {
-    metered.run(null, "uid-1", new ExecTaskSpec());
+    metered.run(null, "uid-1", new ExecTaskSpec(), new LiveOutput());
     assertThat(gauge("exectask.execs.open", "purpose", "command")).isEqualTo(1.0);
   }
 

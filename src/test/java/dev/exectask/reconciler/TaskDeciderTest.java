@@ -14,6 +14,7 @@ import dev.exectask.api.v1alpha1.Reasons;
 import dev.exectask.exec.CapturedOutput;
 import dev.exectask.exec.CommandOutcome;
 import dev.exectask.exec.ExecTarget;
+import dev.exectask.exec.ObservedCommand;
 import dev.exectask.scripts.CommandObservation;
 import dev.exectask.scripts.KillReport;
 import io.fabric8.kubernetes.api.model.Condition;
@@ -103,7 +104,8 @@ class TaskDeciderTest {
                   assertEquals(CID, d.status().getContainerID());
                   assertEquals(STARTED, Times.parse(d.status().getStartTime()));
                   assertEquals(new Action.Start(new ExecTarget("ns", "web", "app")), d.action());
-                  assertEquals(Duration.ofSeconds(30), d.requeueAfter());
+                  // The first look at its output, well before the deadline.
+                  assertEquals(TaskDecider.PROGRESS_INTERVAL, d.requeueAfter());
                   assertCondition(d, "Reconciling", "True");
                   assertCondition(d, "Stalled", "False");
                 }),
@@ -439,6 +441,103 @@ class TaskDeciderTest {
                   assertEquals(Phase.Running, d.status().getPhase());
                   assertInstanceOf(Action.Observe.class, d.action());
                   assertEquals(Duration.ofSeconds(20), d.requeueAfter());
+                }),
+            new Row(
+                "observer just found it running: look again after the backoff, not at once",
+                running(),
+                List.of(),
+                new Observation(
+                    READY,
+                    new CommandState.Observed(
+                        new ObservedCommand(new CommandObservation.StillRunning(), OUT, ERR),
+                        "the exec connection closed without an exit status",
+                        3L,
+                        STARTED.plusSeconds(10),
+                        2),
+                    NO_KILL),
+                STARTED.plusSeconds(10),
+                d -> {
+                  assertEquals(Phase.Running, d.status().getPhase());
+                  assertSame(Action.NONE, d.action());
+                  assertEquals(Duration.ofSeconds(2), d.requeueAfter());
+                  assertEquals("hello\n", d.status().getStdout());
+                  assertEquals(6L, d.status().getStdoutBytes());
+                  assertEquals(5L, d.status().getStderrBytes());
+                  assertEquals(
+                      "Running in container app of pod web; its exec connection was lost after 3"
+                          + " bytes of output, and the output from there on was read from the"
+                          + " container's record (totals and tails complete).",
+                      d.status().getMessage());
+                }),
+            new Row(
+                "the backoff passed: observe again",
+                running(),
+                List.of(),
+                new Observation(
+                    READY,
+                    new CommandState.Observed(
+                        new ObservedCommand(new CommandObservation.StillRunning(), OUT, ERR),
+                        null,
+                        null,
+                        STARTED.plusSeconds(10),
+                        9),
+                    NO_KILL),
+                STARTED.plusSeconds(15),
+                d -> assertInstanceOf(Action.Observe.class, d.action())),
+            new Row(
+                "the command's exec is cut: Running, what it carried kept, followed from outside",
+                running(),
+                List.of(),
+                new Observation(
+                    READY,
+                    new CommandState.Finished(
+                        new CommandOutcome.ConnectionLost("cut", OUT, CapturedOutput.NONE)),
+                    NO_KILL),
+                STARTED.plusSeconds(10),
+                d -> {
+                  assertEquals(Phase.Running, d.status().getPhase());
+                  assertInstanceOf(Action.Observe.class, d.action());
+                  assertEquals(6L, d.status().getStdoutBytes());
+                  assertEquals(
+                      "Running in container app of pod web; the exec connection was lost after 6"
+                          + " bytes of output, and the command is followed from the container.",
+                      d.status().getMessage());
+                }),
+            new Row(
+                "attached and printing: its output so far goes into the status",
+                running(),
+                List.of(),
+                new Observation(READY, new CommandState.Running(OUT, ERR), NO_KILL),
+                STARTED.plusSeconds(10),
+                d -> {
+                  assertSame(Action.NONE, d.action());
+                  assertEquals(TaskDecider.PROGRESS_INTERVAL, d.requeueAfter());
+                  assertEquals("hello\n", d.status().getStdout());
+                  assertEquals("oops\n", d.status().getStderr());
+                }),
+            new Row(
+                "exited while detached: the verdict carries the container's record of the output",
+                running(),
+                List.of(),
+                new Observation(
+                    READY,
+                    new CommandState.Observed(
+                        new ObservedCommand(new CommandObservation.Exited(0), OUT, ERR),
+                        null,
+                        null,
+                        STARTED.plusSeconds(10),
+                        0),
+                    NO_KILL),
+                STARTED.plusSeconds(10),
+                d -> {
+                  Action.KillTree kill = assertInstanceOf(Action.KillTree.class, d.action());
+                  assertEquals(OUT, kill.verdict().stdout());
+                  assertEquals(6L, d.status().getStdoutBytes());
+                  assertEquals(
+                      "The command exited with code 0. The operator was not attached to its exec"
+                          + " (it restarted), and the output totals and tails were read from the"
+                          + " container's record.",
+                      kill.verdict().message());
                 }),
             new Row(
                 "stdin cut short: the tree is killed, then Failed ExecError with the wrapper's words",
@@ -785,6 +884,15 @@ class TaskDeciderTest {
             task, List.of(), new Observation(READY, RUNNING, NO_KILL), STARTED.plusSeconds(5));
     assertSame(Action.NONE, d.action());
     assertTrue(d.requeueAfter().toDays() > 365);
+  }
+
+  @Test
+  void lookingAgainAtARunningCommandBacksOffUpToTheProgressInterval() {
+    Duration interval = Duration.ofSeconds(5);
+    assertEquals(Duration.ofSeconds(1), TaskDecider.lookAgainAfter(1, interval));
+    assertEquals(Duration.ofSeconds(4), TaskDecider.lookAgainAfter(3, interval));
+    assertEquals(interval, TaskDecider.lookAgainAfter(4, interval));
+    assertEquals(interval, TaskDecider.lookAgainAfter(1000, interval));
   }
 
   @Test

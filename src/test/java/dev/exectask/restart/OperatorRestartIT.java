@@ -173,4 +173,40 @@ class OperatorRestartIT {
     assertEquals(Reasons.DEADLINE_EXCEEDED, deadline.getReason());
     assertEquals(List.of(), HostProcess.carryingMarker(deadlineUid));
   }
+
+  /** Output written before, while and after no operator runs ends up in the status, exactly. */
+  @Test
+  void outputFromBeforeAndAfterARestartIsInTheStatus() throws Exception {
+    operator = startOperator("operator-output-1.log");
+    String uid =
+        create(
+                "output",
+                s ->
+                    s.setCommand(
+                        List.of("sh", "-c", "echo before; sleep 10; echo after; echo late >&2")))
+            .getMetadata()
+            .getUid();
+    // Progress while the first operator is attached: the first line is in the status.
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(100))
+        .until(
+            () -> {
+              ExecTaskStatus s = status("output");
+              return s != null && Long.valueOf(7).equals(s.getStdoutBytes());
+            });
+    assertEquals("before\n", status("output").getStdout());
+
+    operator.destroyForcibly().waitFor();
+    await().atMost(Duration.ofSeconds(30)).until(() -> HostProcess.carryingMarker(uid).isEmpty());
+
+    operator = startOperator("operator-output-2.log");
+    ExecTaskStatus done = awaitPhase("output", Phase.Succeeded);
+    assertEquals(0, done.getExitCode());
+    assertEquals("before\nafter\n", done.getStdout());
+    assertEquals(13L, done.getStdoutBytes());
+    assertEquals("late\n", done.getStderr());
+    assertEquals(5L, done.getStderrBytes());
+    assertTrue(done.getMessage().contains("read from the container's record"), done.getMessage());
+  }
 }

@@ -665,8 +665,14 @@ class InContainerScriptsBehaviourTest {
       task.awaitCommandPid();
 
       try (Stream<Path> files = Files.list(task.stateDir())) {
+        // The relays' chunk files come and go as output passes; nothing else is there.
         assertEquals(
-            List.of("pid", "stdin"), files.map(f -> f.getFileName().toString()).sorted().toList());
+            List.of("pid", "stderr.fifo", "stderr.rec", "stdin", "stdout.fifo", "stdout.rec"),
+            files
+                .map(f -> f.getFileName().toString())
+                .filter(name -> !name.endsWith(".chunk"))
+                .sorted()
+                .toList());
       }
       assertTrue(task.runKiller(5).killed().endsWith(" remaining=0\n"));
       assertEquals(List.of(), task.alive());
@@ -774,29 +780,75 @@ class InContainerScriptsBehaviourTest {
   class Observer {
 
     @EachShellAndFallback
-    void reportsTheExitStatusOfAFinishedCommand(Shell shell) {
+    void reportsTheExitStatusOfAFinishedCommandWithItsOutputRecords(Shell shell) {
       Task task = task(shell);
-      task.runWrapper(List.of("sh", "-c", "exit 3"), List.of(), null, null);
+      Result ran =
+          task.runWrapper(
+              List.of("sh", "-c", "echo out; printf 'e\\0r' >&2; exit 3"), List.of(), null, null);
+      assertEquals("out\n", ran.stdout(), "the relay passes the output on to the exec");
+      assertEquals(3, ran.exitCode(), "the command's own status");
 
-      assertEquals("exectask-observer exited=3\n", task.runObserver().stdout());
+      assertEquals(
+          "exectask-observer exited=3\n"
+              + "exectask-output stdout 6\n4\nout\n"
+              + "exectask-output stderr 5\n3\ne\0r",
+          task.runObserver().stdout());
     }
 
     @EachShellAndFallback
-    void blocksUntilTheCommandEnds(Shell shell) throws IOException {
+    void aLongOutputKeepsExactTotalsAndOnlyTheLastFourKibibytes(Shell shell) {
+      Task task = task(shell);
+      // 100000 numbered lines, 588890 bytes, in many chunks of varying size.
+      Result ran =
+          task.runWrapper(
+              List.of("sh", "-c", "i=0; while [ $i -lt 100000 ]; do echo $i; i=$((i+1)); done"),
+              List.of(),
+              null,
+              null);
+      assertEquals(0, ran.exitCode());
+      assertEquals(588_890, ran.stdout().length(), "the exec got every byte");
+
+      ObserverReport report =
+          InContainerScripts.parseObserverReport(task.runObserver().stdout().getBytes(UTF_8));
+      assertEquals(588_890, report.stdout().totalBytes());
+      String tail = new String(report.stdout().tail(), UTF_8);
+      assertEquals(4096, report.stdout().tail().length);
+      assertTrue(tail.endsWith("\n99998\n99999\n"), tail);
+      assertEquals(ran.stdout().substring(ran.stdout().length() - 4096), tail);
+      assertEquals(0, report.stderr().totalBytes());
+    }
+
+    @EachShellAndFallback
+    void answersAtOnceWhileTheCommandRunsAndLaterWithItsExit(Shell shell) throws IOException {
       Path go = tmp.resolve("go");
       Task task = task(shell);
       task.startWrapper(
-          List.of("sh", "-c", "while [ ! -e \"$1\" ]; do sleep 0.1; done; exit 5", "sh", go + ""),
+          List.of(
+              "sh",
+              "-c",
+              "echo started; while [ ! -e \"$1\" ]; do sleep 0.1; done; exit 5",
+              "sh",
+              go + ""),
           List.of(),
           null,
           null);
       task.awaitCommandPid();
-      Started observer = task.startObserver();
 
-      observer.assertBlocksFor(Duration.ofSeconds(1));
+      await()
+          .atMost(TIMEOUT)
+          .until(
+              () -> task.runObserver().stdout(),
+              out ->
+                  out.equals(
+                      "exectask-observer running\n"
+                          + "exectask-output stdout 10\n8\nstarted\n"
+                          + "exectask-output stderr 2\n0\n"));
       Files.writeString(go, "");
 
-      assertEquals("exectask-observer exited=5\n", observer.await().stdout());
+      await()
+          .atMost(TIMEOUT)
+          .until(
+              () -> firstLine(task.runObserver().stdout()), "exectask-observer exited=5"::equals);
     }
 
     @EachShellAndFallback
@@ -806,12 +858,13 @@ class InContainerScriptsBehaviourTest {
       long command = task.awaitCommandPid();
       wrapper.process().destroyForcibly();
       assertEquals(137, wrapper.await().exitCode());
-      Started observer = task.startObserver();
 
-      observer.assertBlocksFor(Duration.ofSeconds(1));
+      assertEquals("exectask-observer running", firstLine(task.runObserver().stdout()));
       ProcessHandle.of(command).ifPresent(ProcessHandle::destroyForcibly);
 
-      assertEquals("exectask-observer lost\n", observer.await().stdout());
+      await()
+          .atMost(TIMEOUT)
+          .until(() -> firstLine(task.runObserver().stdout()), "exectask-observer lost"::equals);
     }
 
     @EachShellAndFallback
@@ -845,10 +898,15 @@ class InContainerScriptsBehaviourTest {
       task.runWrapper(List.of("sh", "-c", "exit 4"), List.of(), null, null);
 
       assertTrue(Files.isDirectory(stateDir), "state dir in /dev/shm");
-      assertEquals("exectask-observer exited=4\n", task.runObserver().stdout());
+      assertEquals("exectask-observer exited=4", firstLine(task.runObserver().stdout()));
       assertEquals(KILLED_NONE, task.runKiller(1).killed());
       assertFalse(Files.exists(stateDir), "the killer removed it");
     }
+  }
+
+  private static String firstLine(String text) {
+    int end = text.indexOf('\n');
+    return end < 0 ? text : text.substring(0, end);
   }
 
   /** Deletes a directory that holds only files. */
@@ -1097,12 +1155,13 @@ class InContainerScriptsBehaviourTest {
     }
 
     Started startObserver() {
-      return start(InContainerScripts.observerCommand(uid, 60));
+      return start(InContainerScripts.observerCommand(uid));
     }
 
     Result runObserver() {
       Result result = startObserver().await();
-      InContainerScripts.parseObservation(result.stdout());
+      assertEquals(0, result.exitCode(), "the observer's exit; stderr: " + result.stderr());
+      InContainerScripts.parseObserverReport(result.stdout().getBytes(UTF_8));
       return result;
     }
 

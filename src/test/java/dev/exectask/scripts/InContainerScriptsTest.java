@@ -67,16 +67,38 @@ class InContainerScriptsTest {
   }
 
   @Test
+  void parsesTheObserversOutputRecords() {
+    byte[] stdout =
+        ("exectask-observer running\n"
+                + "exectask-output stdout 9\n12\nab\ncd\n"
+                + "exectask-output stderr 2\n0\n")
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    ObserverReport report = InContainerScripts.parseObserverReport(stdout);
+    assertEquals(new CommandObservation.StillRunning(), report.observation());
+    assertEquals(12, report.stdout().totalBytes());
+    assertEquals("ab\ncd\n", new String(report.stdout().tail()));
+    assertEquals(0, report.stderr().totalBytes());
+    assertEquals(0, report.stderr().tail().length);
+    assertEquals(
+        null,
+        InContainerScripts.parseObserverReport("exectask-observer absent\n".getBytes()).stdout());
+    assertThrows(
+        IllegalArgumentException.class,
+        () ->
+            InContainerScripts.parseObserverReport(
+                "exectask-observer running\nexectask-output stdout 9\n1\n".getBytes()));
+  }
+
+  @Test
   void killerAndObserverCommands() {
     String token = Long.toString(InContainerScripts.cpuToken(UID));
     List<String> killer = InContainerScripts.killerCommand(UID, 7);
-    List<String> observer = InContainerScripts.observerCommand(UID, 300);
+    List<String> observer = InContainerScripts.observerCommand(UID);
 
     assertEquals(List.of("sh", "-c"), killer.subList(0, 2));
     assertEquals(List.of("exectask-killer", UID, token, "7"), killer.subList(3, killer.size()));
     assertEquals(List.of("sh", "-c"), observer.subList(0, 2));
-    assertEquals(
-        List.of("exectask-observer", UID, token, "300"), observer.subList(3, observer.size()));
+    assertEquals(List.of("exectask-observer", UID, token), observer.subList(3, observer.size()));
   }
 
   @ParameterizedTest
@@ -87,7 +109,7 @@ class InContainerScriptsTest {
         IllegalArgumentException.class,
         () -> InContainerScripts.wrapper(uid, List.of("true"), List.of(), null, null));
     assertThrows(IllegalArgumentException.class, () -> InContainerScripts.killerCommand(uid, 1));
-    assertThrows(IllegalArgumentException.class, () -> InContainerScripts.observerCommand(uid, 1));
+    assertThrows(IllegalArgumentException.class, () -> InContainerScripts.observerCommand(uid));
   }
 
   @Test
@@ -193,7 +215,7 @@ class InContainerScriptsTest {
           case "wrapper.sh" ->
               InContainerScripts.wrapper(UID, List.of("true"), List.of(), null, null).argv().get(2);
           case "killer.sh" -> InContainerScripts.killerCommand(UID, 0).get(2);
-          case "observer.sh" -> InContainerScripts.observerCommand(UID, 0).get(2);
+          case "observer.sh" -> InContainerScripts.observerCommand(UID).get(2);
           default -> lastShippedWithLibFirst();
         };
 
@@ -209,7 +231,7 @@ class InContainerScriptsTest {
     for (String shipped :
         List.of(
             InContainerScripts.killerCommand(UID, 0).get(2),
-            InContainerScripts.observerCommand(UID, 0).get(2))) {
+            InContainerScripts.observerCommand(UID).get(2))) {
       assertEquals(wrapper.lines().findFirst(), shipped.lines().findFirst());
     }
     assertEquals("nl='", wrapper.lines().findFirst().orElseThrow());
