@@ -64,8 +64,7 @@ class ScaleBenchmarkIT {
 
   /** The flags the operator's container runs with (src/main/docker/Dockerfile.jvm). */
   static final String OPERATOR_JVM =
-      "-XX:+UseSerialGC -Xmx128m -XX:MaxMetaspaceSize=96m -Xss512k -XX:ReservedCodeCacheSize=48m"
-          + " -XX:TieredStopAtLevel=1";
+      "-XX:+UseSerialGC -Xmx128m -XX:MaxMetaspaceSize=96m -Xss512k -XX:ReservedCodeCacheSize=48m";
 
   static final String END_LABEL = "scale.exectask.dev/end";
   static final long CLOCK_TICKS = 100;
