@@ -11,7 +11,6 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.ExecListener;
 import io.fabric8.kubernetes.client.dsl.ExecWatch;
 import io.fabric8.kubernetes.client.dsl.PodResource;
-import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -167,10 +166,9 @@ public final class Fabric8ContainerProcesses implements ContainerProcesses {
                   PodResource pod =
                       client.pods().inNamespace(target.namespace()).withName(target.pod());
                   var container = pod.inContainer(target.container());
-                  var withInput =
-                      stdin == null
-                          ? container
-                          : container.readingInput(new ByteArrayInputStream(stdin));
+                  // The payload is written once the exec is open, not pumped from an InputStream:
+                  // fabric8's pump holds a thread per exec, polling, for as long as it runs.
+                  var withInput = stdin == null ? container : container.redirectingInput();
                   ExecWatch watch =
                       withInput
                           .writingOutput(out)
@@ -189,6 +187,15 @@ public final class Fabric8ContainerProcesses implements ContainerProcesses {
                               })
                           .exec(argv.toArray(String[]::new));
                   opened.set(watch);
+                  if (stdin != null) {
+                    try {
+                      watch.getInput().write(stdin);
+                      watch.getInput().flush();
+                    } catch (java.io.IOException e) {
+                      watch.close();
+                      throw new java.io.UncheckedIOException(e);
+                    }
+                  }
                   if (timedOut.get()) {
                     // The bound passed while this exec was opening: close it now.
                     watch.close();

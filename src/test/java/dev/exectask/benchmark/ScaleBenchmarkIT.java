@@ -166,6 +166,8 @@ class ScaleBenchmarkIT {
     for (Result r : results) {
       assertEquals(r.n, r.started.size(), "N=" + r.n + ": commands that started");
       assertEquals(0, r.left, "N=" + r.n + ": processes left behind");
+      assertEquals(r.n / 2, r.deleteObjects.size(), "N=" + r.n + ": deleted tasks gone");
+      assertEquals(r.n - r.n / 2, r.timedOut, "N=" + r.n + ": tasks TimedOut");
     }
   }
 
@@ -305,12 +307,10 @@ class ScaleBenchmarkIT {
         Optional.ofNullable(deleteGone.get(name))
             .ifPresent(at -> result.deleteProcesses.add(millis(deletedAt, at)));
       }
-      await()
-          .atMost(Duration.ofSeconds(60))
-          .pollInterval(Duration.ofMillis(100))
-          .until(() -> toDelete.stream().allMatch(objectGone::containsKey));
+      waitUntil(Duration.ofSeconds(60), () -> toDelete.stream().allMatch(objectGone::containsKey));
       for (String name : toDelete) {
-        result.deleteObjects.add(millis(deletedAt, objectGone.get(name)));
+        Optional.ofNullable(objectGone.get(name))
+            .ifPresent(at -> result.deleteObjects.add(millis(deletedAt, at)));
       }
 
       // The other half, at their deadlines.
@@ -324,10 +324,8 @@ class ScaleBenchmarkIT {
           result.deadlineLate.add(millis(deadline, gone));
         }
       }
-      await()
-          .atMost(Duration.ofSeconds(60))
-          .pollInterval(Duration.ofMillis(500))
-          .until(() -> timingOut.stream().allMatch(t -> phase(ns, t) == Phase.TimedOut));
+      waitUntil(Duration.ofSeconds(60), () -> timedOut(ns) == timingOut.size());
+      result.timedOut = timedOut(ns);
       result.rssAfter = Usage.rssMiB(operator);
       result.left = trees(uids).values().stream().mapToInt(List::size).sum();
     } finally {
@@ -411,6 +409,37 @@ class ScaleBenchmarkIT {
       TimeUnit.MILLISECONDS.sleep(20);
     }
     return gone;
+  }
+
+  /** Waits for the condition, polling every 500 ms; false if it still fails after the limit. */
+  static boolean waitUntil(Duration limit, java.util.function.BooleanSupplier condition)
+      throws InterruptedException {
+    long end = System.nanoTime() + limit.toNanos();
+    while (System.nanoTime() < end) {
+      try {
+        if (condition.getAsBoolean()) {
+          return true;
+        }
+      } catch (RuntimeException retry) {
+        // e.g. a timeout of the API under load: ask again
+      }
+      TimeUnit.MILLISECONDS.sleep(500);
+    }
+    return false;
+  }
+
+  /** How many of the namespace's timing-out tasks are TimedOut, from one list. */
+  int timedOut(String ns) {
+    return (int)
+        client
+            .resources(ExecTask.class)
+            .inNamespace(ns)
+            .withLabel(END_LABEL, "timeout")
+            .list()
+            .getItems()
+            .stream()
+            .filter(t -> t.getStatus() != null && t.getStatus().getPhase() == Phase.TimedOut)
+            .count();
   }
 
   static boolean alive(HostProcess p) {
@@ -606,6 +635,7 @@ class ScaleBenchmarkIT {
     Usage steady;
     long rssAfter;
     int left;
+    int timedOut;
 
     Result(int n) {
       this.n = n;
@@ -627,6 +657,7 @@ class ScaleBenchmarkIT {
           at + "delete-to-objects-gone p50/p99/max ms (" + deleteObjects.size() + ")",
           percentiles(deleteObjects) + "   (target max <= 5000)");
       table.row(at + "processes left", left + "   (target 0)");
+      table.row(at + "tasks TimedOut in status", timedOut + " of " + n / 2);
       table.row(
           at + "operator RSS MiB while N run / after",
           steady.rss() + " / " + rssAfter + "   (target <= 300)");
