@@ -8,8 +8,10 @@ import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import java.time.Clock;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
@@ -22,7 +24,13 @@ public class OperatorBeans {
     return Clock.systemUTC();
   }
 
-  /** Opening an exec blocks (pod lookup, websocket handshake); it happens on these threads. */
+  /**
+   * Threads that open execs and record Events: both block on the API (pod lookup, websocket
+   * handshake, a POST), never on a running command. A fixed number, so a burst of 1,000 task starts
+   * or kills queues here instead of growing a thread each; idle threads end.
+   */
+  static final int BACKGROUND_THREADS = 32;
+
   @Produces
   @Singleton
   @Background
@@ -34,7 +42,16 @@ public class OperatorBeans {
           t.setDaemon(true);
           return t;
         };
-    return Executors.newCachedThreadPool(threads);
+    ThreadPoolExecutor pool =
+        new ThreadPoolExecutor(
+            BACKGROUND_THREADS,
+            BACKGROUND_THREADS,
+            60,
+            TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(),
+            threads);
+    pool.allowCoreThreadTimeOut(true);
+    return pool;
   }
 
   @Produces

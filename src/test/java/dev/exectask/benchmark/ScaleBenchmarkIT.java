@@ -62,9 +62,7 @@ class ScaleBenchmarkIT {
   static final Path JAR = Path.of("target/quarkus-app/quarkus-run.jar");
   static final Path DIR = Path.of("target/scale").toAbsolutePath();
 
-  /** The flags the operator's container runs with (src/main/docker/Dockerfile.jvm). */
-  static final String OPERATOR_JVM =
-      "-XX:+UseSerialGC -Xmx128m -XX:MaxMetaspaceSize=96m -Xss512k -XX:ReservedCodeCacheSize=48m";
+  static final Path DOCKERFILE = Path.of("src/main/docker/Dockerfile.jvm");
 
   static final String END_LABEL = "scale.exectask.dev/end";
   static final long CLOCK_TICKS = 100;
@@ -78,7 +76,7 @@ class ScaleBenchmarkIT {
   final int rate = Integer.getInteger("scale.rate", 100);
   final int podCount = Integer.getInteger("scale.pods", 20);
   final long timeoutSeconds = Long.getLong("scale.timeout-seconds", 60);
-  final String operatorJvm = System.getProperty("scale.operator-jvm", OPERATOR_JVM);
+  final String operatorJvm = System.getProperty("scale.operator-jvm", containerJvmFlags());
   final boolean jfr = Boolean.getBoolean("scale.jfr");
 
   Process sandbox;
@@ -537,6 +535,20 @@ class ScaleBenchmarkIT {
               return line[0] != null;
             });
     return Path.of(line[0].substring("export KUBECONFIG=".length()).trim());
+  }
+
+  /** The JVM flags the operator's image runs with: JAVA_OPTS_APPEND of the Dockerfile. */
+  static String containerJvmFlags() {
+    try {
+      for (String line : Files.readAllLines(DOCKERFILE)) {
+        if (line.startsWith("ENV JAVA_OPTS_APPEND=")) {
+          return line.substring(line.indexOf('"') + 1, line.lastIndexOf('"'));
+        }
+      }
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    throw new IllegalStateException(DOCKERFILE + " sets no JAVA_OPTS_APPEND");
   }
 
   static String loadAverage() {
