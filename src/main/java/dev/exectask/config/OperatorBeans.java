@@ -42,14 +42,27 @@ public class OperatorBeans {
           t.setDaemon(true);
           return t;
         };
+    return bounded(BACKGROUND_THREADS, threads);
+  }
+
+  /** Threads that open the killers' execs, apart, so that kills never queue behind starts. */
+  static final int KILL_THREADS = 16;
+
+  private static ExecutorService kills() {
+    AtomicInteger n = new AtomicInteger();
+    return bounded(
+        KILL_THREADS,
+        r -> {
+          Thread t = new Thread(r, "exectask-kill-" + n.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        });
+  }
+
+  private static ExecutorService bounded(int size, ThreadFactory threads) {
     ThreadPoolExecutor pool =
         new ThreadPoolExecutor(
-            BACKGROUND_THREADS,
-            BACKGROUND_THREADS,
-            60,
-            TimeUnit.SECONDS,
-            new LinkedBlockingQueue<>(),
-            threads);
+            size, size, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), threads);
     pool.allowCoreThreadTimeOut(true);
     return pool;
   }
@@ -62,6 +75,7 @@ public class OperatorBeans {
       Clock clock,
       @ConfigProperty(name = "exectask.output-tail-bytes", defaultValue = "4096") int tailBytes,
       TaskMetrics metrics) {
-    return metrics.meter(new Fabric8ContainerProcesses(client, background, clock, tailBytes));
+    return metrics.meter(
+        new Fabric8ContainerProcesses(client, background, kills(), clock, tailBytes));
   }
 }

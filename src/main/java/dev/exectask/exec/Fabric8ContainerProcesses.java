@@ -42,6 +42,7 @@ public final class Fabric8ContainerProcesses implements ContainerProcesses {
 
   private final KubernetesClient client;
   private final Executor connector;
+  private final Executor killConnector;
   private final Clock clock;
   private final int outputTailBytes;
 
@@ -51,8 +52,22 @@ public final class Fabric8ContainerProcesses implements ContainerProcesses {
    */
   public Fabric8ContainerProcesses(
       KubernetesClient client, Executor connector, Clock clock, int outputTailBytes) {
+    this(client, connector, connector, clock, outputTailBytes);
+  }
+
+  /**
+   * @param killConnector opens the killers' execs: a pool of their own, so a kill never waits
+   *     behind a burst of starts and observers
+   */
+  public Fabric8ContainerProcesses(
+      KubernetesClient client,
+      Executor connector,
+      Executor killConnector,
+      Clock clock,
+      int outputTailBytes) {
     this.client = client;
     this.connector = connector;
+    this.killConnector = killConnector;
     this.clock = clock;
     this.outputTailBytes = outputTailBytes;
   }
@@ -74,7 +89,7 @@ public final class Fabric8ContainerProcesses implements ContainerProcesses {
     OutputTail err = new OutputTail(outputTailBytes);
     // The command's own exec stays open as long as the command runs: no timeout of its own (the
     // task's deadline ends it through the killer).
-    return exec(target, wrapper.argv(), wrapper.payload(), out, err, null)
+    return exec(target, wrapper.argv(), wrapper.payload(), out, err, null, connector)
         .thenApply(
             end -> {
               if (end.exitCode() != null && end.exitCode() >= 0) {
@@ -109,7 +124,8 @@ public final class Fabric8ContainerProcesses implements ContainerProcesses {
             null,
             out,
             err,
-            OBSERVE_WAIT.plus(SCRIPT_TIMEOUT_MARGIN))
+            OBSERVE_WAIT.plus(SCRIPT_TIMEOUT_MARGIN),
+            connector)
         .thenApply(
             end -> {
               end.requireSuccess("observer", err);
@@ -126,7 +142,13 @@ public final class Fabric8ContainerProcesses implements ContainerProcesses {
     Duration bound =
         Duration.ofSeconds(Math.min(graceSeconds, Long.MAX_VALUE / 4)).plus(SCRIPT_TIMEOUT_MARGIN);
     return exec(
-            target, InContainerScripts.killerCommand(taskUid, graceSeconds), null, out, err, bound)
+            target,
+            InContainerScripts.killerCommand(taskUid, graceSeconds),
+            null,
+            out,
+            err,
+            bound,
+            killConnector)
         .thenApply(
             end -> {
               // The killer exits 1 when processes survive SIGKILL; its report says how many.
@@ -156,7 +178,8 @@ public final class Fabric8ContainerProcesses implements ContainerProcesses {
       byte[] stdin,
       OutputTail out,
       OutputTail err,
-      Duration bound) {
+      Duration bound,
+      Executor opener) {
     AtomicReference<Status> status = new AtomicReference<>();
     AtomicReference<ExecWatch> opened = new AtomicReference<>();
     AtomicBoolean timedOut = new AtomicBoolean();
@@ -202,7 +225,7 @@ public final class Fabric8ContainerProcesses implements ContainerProcesses {
                   }
                   return watch;
                 },
-                connector)
+                opener)
             .handle(
                 (watch, openFailure) -> {
                   if (openFailure != null) {
