@@ -8,8 +8,10 @@ import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import java.time.Clock;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
@@ -22,7 +24,13 @@ public class OperatorBeans {
     return Clock.systemUTC();
   }
 
-  /** Opening an exec blocks (pod lookup, websocket handshake); it happens on these threads. */
+  /**
+   * Threads that open execs and record Events: both block on the API (pod lookup, websocket
+   * handshake, a POST), never on a running command. A fixed number, so a burst of 1,000 task starts
+   * or kills queues here instead of growing a thread each; idle threads end.
+   */
+  static final int BACKGROUND_THREADS = 32;
+
   @Produces
   @Singleton
   @Background
@@ -34,7 +42,29 @@ public class OperatorBeans {
           t.setDaemon(true);
           return t;
         };
-    return Executors.newCachedThreadPool(threads);
+    return bounded(BACKGROUND_THREADS, threads);
+  }
+
+  /** Threads that open the killers' execs, apart, so that kills never queue behind starts. */
+  static final int KILL_THREADS = 16;
+
+  private static ExecutorService kills() {
+    AtomicInteger n = new AtomicInteger();
+    return bounded(
+        KILL_THREADS,
+        r -> {
+          Thread t = new Thread(r, "exectask-kill-" + n.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        });
+  }
+
+  private static ExecutorService bounded(int size, ThreadFactory threads) {
+    ThreadPoolExecutor pool =
+        new ThreadPoolExecutor(
+            size, size, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), threads);
+    pool.allowCoreThreadTimeOut(true);
+    return pool;
   }
 
   @Produces
@@ -45,6 +75,7 @@ public class OperatorBeans {
       Clock clock,
       @ConfigProperty(name = "exectask.output-tail-bytes", defaultValue = "4096") int tailBytes,
       TaskMetrics metrics) {
-    return metrics.meter(new Fabric8ContainerProcesses(client, background, clock, tailBytes));
+    return metrics.meter(
+        new Fabric8ContainerProcesses(client, background, kills(), clock, tailBytes));
   }
 }

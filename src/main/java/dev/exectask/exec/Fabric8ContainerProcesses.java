@@ -12,7 +12,6 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.ExecListener;
 import io.fabric8.kubernetes.client.dsl.ExecWatch;
 import io.fabric8.kubernetes.client.dsl.PodResource;
-import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -47,6 +46,7 @@ public final class Fabric8ContainerProcesses implements ContainerProcesses {
 
   private final KubernetesClient client;
   private final Executor connector;
+  private final Executor killConnector;
   private final Clock clock;
   private final int outputTailBytes;
 
@@ -56,8 +56,22 @@ public final class Fabric8ContainerProcesses implements ContainerProcesses {
    */
   public Fabric8ContainerProcesses(
       KubernetesClient client, Executor connector, Clock clock, int outputTailBytes) {
+    this(client, connector, connector, clock, outputTailBytes);
+  }
+
+  /**
+   * @param killConnector opens the killers' execs: a pool of their own, so a kill never waits
+   *     behind a burst of starts and observers
+   */
+  public Fabric8ContainerProcesses(
+      KubernetesClient client,
+      Executor connector,
+      Executor killConnector,
+      Clock clock,
+      int outputTailBytes) {
     this.client = client;
     this.connector = connector;
+    this.killConnector = killConnector;
     this.clock = clock;
     this.outputTailBytes = outputTailBytes;
   }
@@ -80,7 +94,7 @@ public final class Fabric8ContainerProcesses implements ContainerProcesses {
     live.attach(out, err);
     // The command's own exec stays open as long as the command runs: no timeout of its own (the
     // task's deadline ends it through the killer).
-    return exec(target, wrapper.argv(), wrapper.payload(), out, err, null)
+    return exec(target, wrapper.argv(), wrapper.payload(), out, err, null, connector)
         .thenApply(
             end -> {
               if (end.exitCode() != null && end.exitCode() >= 0) {
@@ -109,7 +123,14 @@ public final class Fabric8ContainerProcesses implements ContainerProcesses {
   public CompletableFuture<ObservedCommand> observe(ExecTarget target, String taskUid) {
     OutputTail out = new OutputTail(SCRIPT_OUTPUT_BYTES);
     OutputTail err = new OutputTail(SCRIPT_OUTPUT_BYTES);
-    return exec(target, InContainerScripts.observerCommand(taskUid), null, out, err, OBSERVE_BOUND)
+    return exec(
+            target,
+            InContainerScripts.observerCommand(taskUid),
+            null,
+            out,
+            err,
+            OBSERVE_BOUND,
+            connector)
         .thenApply(
             end -> {
               end.requireSuccess("observer", err);
@@ -137,7 +158,13 @@ public final class Fabric8ContainerProcesses implements ContainerProcesses {
     Duration bound =
         Duration.ofSeconds(Math.min(graceSeconds, Long.MAX_VALUE / 4)).plus(SCRIPT_TIMEOUT_MARGIN);
     return exec(
-            target, InContainerScripts.killerCommand(taskUid, graceSeconds), null, out, err, bound)
+            target,
+            InContainerScripts.killerCommand(taskUid, graceSeconds),
+            null,
+            out,
+            err,
+            bound,
+            killConnector)
         .thenApply(
             end -> {
               // The killer exits 1 when processes survive SIGKILL; its report says how many.
@@ -167,7 +194,8 @@ public final class Fabric8ContainerProcesses implements ContainerProcesses {
       byte[] stdin,
       OutputTail out,
       OutputTail err,
-      Duration bound) {
+      Duration bound,
+      Executor opener) {
     AtomicReference<Status> status = new AtomicReference<>();
     AtomicReference<ExecWatch> opened = new AtomicReference<>();
     AtomicBoolean timedOut = new AtomicBoolean();
@@ -177,10 +205,9 @@ public final class Fabric8ContainerProcesses implements ContainerProcesses {
                   PodResource pod =
                       client.pods().inNamespace(target.namespace()).withName(target.pod());
                   var container = pod.inContainer(target.container());
-                  var withInput =
-                      stdin == null
-                          ? container
-                          : container.readingInput(new ByteArrayInputStream(stdin));
+                  // The payload is written once the exec is open, not pumped from an InputStream:
+                  // fabric8's pump holds a thread per exec, polling, for as long as it runs.
+                  var withInput = stdin == null ? container : container.redirectingInput();
                   ExecWatch watch =
                       withInput
                           .writingOutput(out)
@@ -199,13 +226,22 @@ public final class Fabric8ContainerProcesses implements ContainerProcesses {
                               })
                           .exec(argv.toArray(String[]::new));
                   opened.set(watch);
+                  if (stdin != null) {
+                    try {
+                      watch.getInput().write(stdin);
+                      watch.getInput().flush();
+                    } catch (java.io.IOException e) {
+                      watch.close();
+                      throw new java.io.UncheckedIOException(e);
+                    }
+                  }
                   if (timedOut.get()) {
                     // The bound passed while this exec was opening: close it now.
                     watch.close();
                   }
                   return watch;
                 },
-                connector)
+                opener)
             .handle(
                 (watch, openFailure) -> {
                   if (openFailure != null) {

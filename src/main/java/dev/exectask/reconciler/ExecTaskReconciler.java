@@ -77,6 +77,7 @@ public class ExecTaskReconciler implements Reconciler<ExecTask>, Cleaner<ExecTas
         new InformerEventSource<>(
             InformerEventSourceConfiguration.from(Pod.class, ExecTask.class)
                 .withName("pods")
+                .withItemStore(new PodProjection())
                 .withSecondaryToPrimaryMapper(pod -> tasksWatching(pod, tasks))
                 .build(),
             context);

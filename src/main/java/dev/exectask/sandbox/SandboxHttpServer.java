@@ -59,10 +59,21 @@ final class SandboxHttpServer extends MockWebServer {
   /** Go's http.DefaultMaxHeaderBytes, which kube-apiserver keeps. */
   private static final int MAX_REQUEST_HEAD = 1024 * 1024;
 
+  private static final int REQUEST_THREADS = 8;
+
   private final Vertx vertx;
   private final ExecBackend execBackend;
   private final PemKeyCertOptions tls;
   private final ExecutorService threads;
+
+  /**
+   * Requests are answered here, off the event loop: the server has one event loop, and a request
+   * that validates against a CRD, scans the store or waits for a write would otherwise hold up
+   * every other request and every TLS handshake behind it. Writes still run one at a time (the
+   * dispatcher's lock), reads in parallel.
+   */
+  private final ExecutorService requests;
+
   private final ExecConnections connections = new ExecConnections();
   private final AuditLog auditLog;
   private SandboxDispatcher dispatcher;
@@ -79,6 +90,15 @@ final class SandboxHttpServer extends MockWebServer {
     this.auditLog = auditLog;
     this.execBackend = execBackend;
     this.tls = tls;
+    AtomicInteger served = new AtomicInteger();
+    this.requests =
+        Executors.newFixedThreadPool(
+            REQUEST_THREADS,
+            r -> {
+              Thread thread = new Thread(r, "sandbox-api-" + served.incrementAndGet());
+              thread.setDaemon(true);
+              return thread;
+            });
     AtomicInteger count = new AtomicInteger();
     this.threads =
         Executors.newCachedThreadPool(
@@ -136,6 +156,7 @@ final class SandboxHttpServer extends MockWebServer {
       server = null;
     }
     threads.shutdownNow();
+    requests.shutdownNow();
     await(vertx.close());
   }
 
@@ -191,10 +212,33 @@ final class SandboxHttpServer extends MockWebServer {
     } else if (upgrade) {
       dispatch(request, null);
     } else {
+      Context loop = vertx.getOrCreateContext();
       request
           .body()
-          .onSuccess(body -> dispatch(request, body))
+          .onSuccess(body -> answerOffLoop(request, body, loop))
           .onFailure(e -> request.response().setStatusCode(500).end());
+    }
+  }
+
+  /** Dispatches a plain request on {@link #requests}; the answer is written on the event loop. */
+  private void answerOffLoop(HttpServerRequest request, Buffer body, Context loop) {
+    RecordedRequest recorded = recorded(request, body);
+    try {
+      requests.execute(
+          () -> {
+            MockResponse response;
+            try {
+              response = dispatcher.dispatch(recorded);
+            } catch (RuntimeException e) {
+              LOG.errorf(e, "sandbox API failed on %s %s", request.method(), request.uri());
+              ApiStatus.Error error = ApiStatus.internalError(String.valueOf(e));
+              response = SandboxDispatcher.json(error.code(), error.body());
+            }
+            MockResponse answer = response;
+            loop.runOnContext(v -> write(request.response(), answer));
+          });
+    } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
+      request.response().setStatusCode(503).end();
     }
   }
 

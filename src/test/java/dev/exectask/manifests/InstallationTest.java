@@ -109,10 +109,10 @@ class InstallationTest {
             .orElseThrow()
             .getContainerPort());
     assertEquals(
-        Map.of("cpu", new Quantity("100m"), "memory", new Quantity("128Mi")),
+        Map.of("cpu", new Quantity("100m"), "memory", new Quantity("320Mi")),
         operator.getResources().getRequests());
     assertEquals(
-        Map.of("cpu", new Quantity("500m"), "memory", new Quantity("256Mi")),
+        Map.of("cpu", new Quantity("1"), "memory", new Quantity("512Mi")),
         operator.getResources().getLimits());
 
     SecurityContext security = operator.getSecurityContext();

@@ -128,6 +128,13 @@ public final class EmulatedNode implements AutoCloseable {
   public static final String NODE_ANNOTATION = "sandbox.exectask.dev/node";
   public static final String NODE_LOST = "lost";
 
+  /**
+   * This node's name: it runs the pods bound to it and the pods bound to no node (the sandbox has
+   * no scheduler); a pod whose {@code spec.nodeName} names another node is another kubelet's, and
+   * costs this machine nothing.
+   */
+  public static final String NODE_NAME = "sandbox";
+
   /** Stands for the unreachable kubelet on a pod deleted while its node is lost. */
   public static final String UNREACHABLE_NODE_FINALIZER = "sandbox.exectask.dev/unreachable-node";
 
@@ -293,6 +300,12 @@ public final class EmulatedNode implements AutoCloseable {
     return LinuxProcesses.pidNamespace(init.pid()).map(LinuxProcesses::membersOf).orElse(Set.of());
   }
 
+  /** Whether the pod is bound to this node or to none, so that this node runs it. */
+  static boolean runsHere(Pod pod) {
+    String nodeName = pod.getSpec() == null ? null : pod.getSpec().getNodeName();
+    return nodeName == null || nodeName.isEmpty() || nodeName.equals(NODE_NAME);
+  }
+
   /** SIGKILLs every container's namespace, stops the informer and waits for every process. */
   @Override
   public synchronized void close() {
@@ -337,6 +350,9 @@ public final class EmulatedNode implements AutoCloseable {
   }
 
   private void podSeen(Pod pod) {
+    if (!runsHere(pod)) {
+      return;
+    }
     String key = PodRuntime.key(pod.getMetadata().getNamespace(), pod.getMetadata().getName());
     PodRuntime runtime = pods.get(key);
     if (runtime != null && !Objects.equals(runtime.uid, pod.getMetadata().getUid())) {

@@ -57,6 +57,22 @@ class EmulatedNodeTest {
   }
 
   @Test
+  void podsBoundToAnotherNodeAreNotRunHereAndPodsBoundToThisOneAre() {
+    api.create(pod("bound", "elsewhere").editSpec().withNodeName("node-2").endSpec().build());
+    api.create(
+        pod("bound", "here").editSpec().withNodeName(EmulatedNode.NODE_NAME).endSpec().build());
+
+    api.awaitReady("bound", "here");
+    await()
+        .during(Duration.ofSeconds(1))
+        .atMost(Duration.ofSeconds(3))
+        .until(
+            () ->
+                api.phase("bound", "elsewhere") == null
+                    && api.node.hostPids("bound", "elsewhere", CONTAINER).isEmpty());
+  }
+
+  @Test
   void createdPodBecomesRunningAndReadyWithContainerStatuses() {
     api.create(pod("status", "web").build());
 

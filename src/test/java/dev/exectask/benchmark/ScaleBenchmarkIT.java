@@ -1,0 +1,711 @@
+package dev.exectask.benchmark;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.exectask.api.v1alpha1.ExecTask;
+import dev.exectask.api.v1alpha1.ExecTaskSpec;
+import dev.exectask.api.v1alpha1.Phase;
+import dev.exectask.scripts.InContainerScripts;
+import dev.exectask.testing.HostProcess;
+import dev.exectask.testing.TestPods;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.Watch;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.WatcherException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The scale benchmark: the sandbox in cluster-only mode and the packaged operator, each its own
+ * process, as a user runs them. For each size N it creates N ExecTasks through the API at a fixed
+ * rate across a set of pods, each a shell that records on the host file system when it started and
+ * then waits on two sleeps (grace period 0); deletes half of them with one collection DELETE and
+ * lets the other half time out. Every latency is measured on this host: a command's start by the
+ * file it writes, a process's end on /proc. It then creates many pods bound to another node, which
+ * the operator has no task for, and shows what they cost it. Prints one table (and writes it to
+ * {@code target/scale/results.txt}).
+ *
+ * <p>{@code ./mvnw -B -ntp -Pscale verify}; knobs: {@code -Dscale.sizes=100,1000}, {@code
+ * -Dscale.unrelated-pods=10000}, {@code -Dscale.rate=100} (creates per second), {@code
+ * -Dscale.pods=20}, {@code -Dscale.timeout-seconds=60}, {@code -Dscale.operator-jvm="..."} (the
+ * operator's JVM flags), {@code -Dscale.jfr=true} (a flight recording of each JVM in {@code
+ * target/scale/}).
+ */
+class ScaleBenchmarkIT {
+
+  static final Path JAR = Path.of("target/quarkus-app/quarkus-run.jar");
+  static final Path DIR = Path.of("target/scale").toAbsolutePath();
+
+  static final Path DOCKERFILE = Path.of("src/main/docker/Dockerfile.jvm");
+
+  static final String END_LABEL = "scale.exectask.dev/end";
+  static final long CLOCK_TICKS = 100;
+
+  final List<Integer> sizes =
+      Arrays.stream(System.getProperty("scale.sizes", "100,1000").split(","))
+          .map(String::trim)
+          .map(Integer::parseInt)
+          .toList();
+  final int unrelatedPods = Integer.getInteger("scale.unrelated-pods", 10_000);
+  final int rate = Integer.getInteger("scale.rate", 100);
+  final int podCount = Integer.getInteger("scale.pods", 20);
+  final long timeoutSeconds = Long.getLong("scale.timeout-seconds", 60);
+  final String operatorJvm = System.getProperty("scale.operator-jvm", containerJvmFlags());
+  final boolean jfr = Boolean.getBoolean("scale.jfr");
+
+  Process sandbox;
+  Process operator;
+  KubernetesClient client;
+
+  @AfterEach
+  void stop() throws InterruptedException {
+    if (client != null) {
+      client.close();
+    }
+    for (Process p : new Process[] {operator, sandbox}) {
+      if (p != null && p.isAlive()) {
+        p.destroy();
+        if (!p.waitFor(30, TimeUnit.SECONDS)) {
+          p.destroyForcibly().waitFor();
+        }
+      }
+    }
+  }
+
+  @Test
+  void oneOperatorHoldsThousandsOfTasks() throws Exception {
+    assumeTrue(Files.exists(JAR), "the operator jar is built by `package`; run this with verify");
+    Files.createDirectories(DIR);
+    Path cluster = DIR.resolve("cluster");
+    sandbox =
+        launch(
+            List.of(
+                "-jar",
+                JAR.toAbsolutePath().toString(),
+                "--sandbox",
+                "--no-operator",
+                "--sandbox-dir",
+                cluster.toString()),
+            jfr ? "sandbox" : null,
+            Map.of(),
+            DIR.resolve("sandbox.log"));
+    Path kubeconfig = awaitKubeconfig(DIR.resolve("sandbox.log"));
+    client =
+        new KubernetesClientBuilder()
+            .withConfig(Config.fromKubeconfig(Files.readString(kubeconfig)))
+            .build();
+    List<String> operatorArgs = new ArrayList<>();
+    operatorArgs.addAll(Arrays.asList(operatorJvm.trim().split("\\s+")));
+    operatorArgs.addAll(
+        List.of(
+            "-Dexectask.leader-election.enabled=false",
+            "-Dquarkus.http.port=0",
+            "-jar",
+            JAR.toAbsolutePath().toString()));
+    operator =
+        launch(
+            operatorArgs,
+            jfr ? "operator" : null,
+            Map.of("KUBECONFIG", kubeconfig.toString()),
+            DIR.resolve("operator.log"));
+
+    Table table = new Table();
+    table.note(
+        "operator JVM: "
+            + operatorJvm
+            + "; "
+            + Runtime.getRuntime().availableProcessors()
+            + " cores; load average at start "
+            + loadAverage());
+    warmUp();
+    Usage idle = Usage.over(Duration.ofSeconds(10), operator, sandbox, () -> 0);
+    table.row("operator, no task: RSS MiB / CPU % of a core", idle.rss() + " / " + idle.cpu());
+
+    List<Result> results = new ArrayList<>();
+    for (int n : sizes) {
+      results.add(run(n));
+    }
+    for (Result r : results) {
+      r.into(table);
+    }
+    if (unrelatedPods > 0) {
+      unrelated(table);
+    }
+    table.note("load average at end " + loadAverage());
+    String text = table.render();
+    System.out.println(text);
+    Files.writeString(DIR.resolve("results.txt"), text);
+    for (Result r : results) {
+      assertEquals(r.n, r.started.size(), "N=" + r.n + ": commands that started");
+      assertEquals(0, r.left, "N=" + r.n + ": processes left behind");
+      assertEquals(r.n / 2, r.deleteObjects.size(), "N=" + r.n + ": deleted tasks gone");
+      assertEquals(r.n - r.n / 2, r.timedOut, "N=" + r.n + ": tasks TimedOut");
+    }
+  }
+
+  /** One task through its whole life, so both JVMs have loaded what they run. */
+  void warmUp() throws IOException {
+    String ns = "scale-warmup";
+    namespace(ns);
+    pods(ns, 1);
+    ExecTask task = task(ns, "warmup", "p0", List.of("true"), 60);
+    client.resource(task).create();
+    await()
+        .atMost(Duration.ofMinutes(2))
+        .pollInterval(Duration.ofMillis(200))
+        .until(() -> phase(ns, "warmup") == Phase.Succeeded);
+  }
+
+  Result run(int n) throws Exception {
+    String ns = "scale-" + n;
+    Path starts = DIR.resolve("starts-" + n);
+    Files.createDirectories(starts);
+    try (var old = Files.list(starts)) {
+      for (Path p : old.toList()) {
+        Files.delete(p);
+      }
+    }
+    namespace(ns);
+    pods(ns, podCount);
+    Result result = new Result(n);
+
+    AtomicInteger modified = new AtomicInteger();
+    Map<String, Instant> objectGone = new ConcurrentHashMap<>();
+    Watch watch =
+        client
+            .resources(ExecTask.class)
+            .inNamespace(ns)
+            .watch(
+                new Watcher<>() {
+                  @Override
+                  public void eventReceived(Action action, ExecTask t) {
+                    if (action == Action.MODIFIED) {
+                      modified.incrementAndGet();
+                    } else if (action == Action.DELETED) {
+                      objectGone.put(t.getMetadata().getName(), Instant.now());
+                    }
+                  }
+
+                  @Override
+                  public void onClose(WatcherException cause) {}
+                });
+    try {
+      // Creates at a fixed rate; a slow answer does not hold back the next create.
+      Map<String, Instant> sent = new ConcurrentHashMap<>();
+      ExecutorService creators = Executors.newFixedThreadPool(16);
+      List<Future<?>> creates = new ArrayList<>();
+      long begin = System.nanoTime();
+      for (int i = 0; i < n; i++) {
+        long due = begin + i * 1_000_000_000L / rate;
+        long wait = due - System.nanoTime();
+        if (wait > 0) {
+          TimeUnit.NANOSECONDS.sleep(wait);
+        }
+        String name = "t" + i;
+        boolean deleted = i % 2 == 0;
+        ExecTask task =
+            task(
+                ns,
+                name,
+                "p" + (i % podCount),
+                List.of(
+                    "sh",
+                    "-c",
+                    ": > \"$0\"; sleep 300 & sleep 300 & wait",
+                    starts.resolve(name).toString()),
+                deleted ? 3600 : timeoutSeconds);
+        task.getMetadata().setLabels(Map.of(END_LABEL, deleted ? "delete" : "timeout"));
+        creates.add(
+            creators.submit(
+                () -> {
+                  sent.put(name, Instant.now());
+                  client.resource(task).create();
+                }));
+      }
+      for (Future<?> f : creates) {
+        f.get();
+      }
+      creators.shutdown();
+      result.createSeconds = (System.nanoTime() - begin) / 1e9;
+
+      // Every command starts well before the first deadline, or the run says how many did not.
+      Instant firstDeadline = sent.get("t1").plusSeconds(timeoutSeconds);
+      await()
+          .atMost(Duration.ofSeconds(Math.max(5, timeoutSeconds - 20)))
+          .pollInterval(Duration.ofMillis(200))
+          .ignoreExceptions()
+          .until(
+              () ->
+                  fileCount(starts) == n || Instant.now().isAfter(firstDeadline.minusSeconds(15)));
+      for (int i = 0; i < n; i++) {
+        String name = "t" + i;
+        Path file = starts.resolve(name);
+        if (Files.exists(file)) {
+          Instant at = Files.getLastModifiedTime(file).toInstant();
+          result.started.add(Duration.between(sent.get(name), at).toNanos() / 1e6);
+        }
+      }
+
+      // Which host processes belong to which task, found once while all run.
+      Map<String, String> uids = new HashMap<>();
+      Map<String, Instant> deadlines = new HashMap<>();
+      for (ExecTask t : client.resources(ExecTask.class).inNamespace(ns).list().getItems()) {
+        uids.put(t.getMetadata().getName(), t.getMetadata().getUid());
+        if (t.getStatus() != null && t.getStatus().getStartTime() != null) {
+          deadlines.put(
+              t.getMetadata().getName(),
+              Instant.parse(t.getStatus().getStartTime())
+                  .plusSeconds(t.getSpec().getTimeoutSeconds()));
+        }
+      }
+      Map<String, List<HostProcess>> trees = trees(uids);
+
+      // The steady state: N commands running, nothing due.
+      Duration window =
+          Duration.ofSeconds(
+              Math.max(
+                  2,
+                  Math.min(10, Duration.between(Instant.now(), firstDeadline).toSeconds() - 20)));
+      modified.set(0);
+      Usage steady = Usage.over(window, operator, sandbox, modified::get);
+      result.steady = steady;
+
+      // Half at once, by one collection DELETE.
+      List<String> toDelete = names(n, true);
+      Instant deletedAt = Instant.now();
+      client.resources(ExecTask.class).inNamespace(ns).withLabel(END_LABEL, "delete").delete();
+      Map<String, Instant> deleteGone = awaitGone(toDelete, trees, Duration.ofSeconds(60));
+      for (String name : toDelete) {
+        Optional.ofNullable(deleteGone.get(name))
+            .ifPresent(at -> result.deleteProcesses.add(millis(deletedAt, at)));
+      }
+      waitUntil(Duration.ofSeconds(60), () -> toDelete.stream().allMatch(objectGone::containsKey));
+      for (String name : toDelete) {
+        Optional.ofNullable(objectGone.get(name))
+            .ifPresent(at -> result.deleteObjects.add(millis(deletedAt, at)));
+      }
+
+      // The other half, at their deadlines.
+      List<String> timingOut = names(n, false);
+      Map<String, Instant> timeoutGone =
+          awaitGone(timingOut, trees, Duration.ofSeconds(timeoutSeconds + 90));
+      for (String name : timingOut) {
+        Instant gone = timeoutGone.get(name);
+        Instant deadline = deadlines.get(name);
+        if (gone != null && deadline != null) {
+          result.deadlineLate.add(millis(deadline, gone));
+        }
+      }
+      waitUntil(Duration.ofSeconds(60), () -> timedOut(ns) == timingOut.size());
+      result.timedOut = timedOut(ns);
+      result.rssAfter = Usage.rssMiB(operator);
+      result.left = trees(uids).values().stream().mapToInt(List::size).sum();
+    } finally {
+      watch.close();
+      client.resources(ExecTask.class).inNamespace(ns).delete();
+    }
+    return result;
+  }
+
+  /** Creates pods bound to another node, which no task targets, and shows what they cost. */
+  void unrelated(Table table) throws Exception {
+    String ns = "scale-unrelated";
+    namespace(ns);
+    Usage before = Usage.over(Duration.ofSeconds(5), operator, sandbox, () -> 0);
+    ExecutorService creators = Executors.newFixedThreadPool(8);
+    long begin = System.nanoTime();
+    List<Future<?>> creates = new ArrayList<>();
+    for (int i = 0; i < unrelatedPods; i++) {
+      Pod pod = TestPods.pod("u" + i, ns, Map.of("app", "unrelated"));
+      pod.getSpec().setNodeName("node-elsewhere");
+      creates.add(creators.submit(() -> client.resource(pod).create()));
+    }
+    for (Future<?> f : creates) {
+      f.get();
+    }
+    creators.shutdown();
+    double seconds = (System.nanoTime() - begin) / 1e9;
+    // Long enough for the operator's pod informer to have seen them all.
+    Usage after = Usage.over(Duration.ofSeconds(15), operator, sandbox, () -> 0);
+    table.row(
+        String.format(
+            Locale.ROOT, "%,d unrelated pods (created in %.0f s)", unrelatedPods, seconds),
+        "operator RSS "
+            + before.rss()
+            + " -> "
+            + after.rss()
+            + " MiB (+"
+            + (after.rssMiB - before.rssMiB)
+            + "; target <= +50)");
+  }
+
+  Map<String, List<HostProcess>> trees(Map<String, String> uids) {
+    Map<String, String> byMarker = new HashMap<>();
+    uids.forEach((name, uid) -> byMarker.put(InContainerScripts.MARKER_ENV + "=" + uid, name));
+    Map<String, List<HostProcess>> trees = new HashMap<>();
+    for (HostProcess p : HostProcess.all()) {
+      for (String env : p.environ()) {
+        String name = byMarker.get(env);
+        if (name != null) {
+          trees.computeIfAbsent(name, k -> new ArrayList<>()).add(p);
+        }
+      }
+    }
+    return trees;
+  }
+
+  /**
+   * When the last process of each task ended, polled on /proc every 20 ms: a task is gone once none
+   * of the processes found while it ran lives on (a PID taken again by another process does not
+   * count: its start time differs).
+   */
+  static Map<String, Instant> awaitGone(
+      List<String> names, Map<String, List<HostProcess>> trees, Duration limit)
+      throws InterruptedException {
+    Map<String, Instant> gone = new HashMap<>();
+    Map<String, List<HostProcess>> pending = new HashMap<>();
+    for (String name : names) {
+      pending.put(name, new ArrayList<>(trees.getOrDefault(name, List.of())));
+    }
+    long end = System.nanoTime() + limit.toNanos();
+    while (!pending.isEmpty() && System.nanoTime() < end) {
+      Instant now = Instant.now();
+      for (var it = pending.entrySet().iterator(); it.hasNext(); ) {
+        var entry = it.next();
+        entry.getValue().removeIf(p -> !alive(p));
+        if (entry.getValue().isEmpty()) {
+          gone.put(entry.getKey(), now);
+          it.remove();
+        }
+      }
+      TimeUnit.MILLISECONDS.sleep(20);
+    }
+    return gone;
+  }
+
+  /** Waits for the condition, polling every 500 ms; false if it still fails after the limit. */
+  static boolean waitUntil(Duration limit, java.util.function.BooleanSupplier condition)
+      throws InterruptedException {
+    long end = System.nanoTime() + limit.toNanos();
+    while (System.nanoTime() < end) {
+      try {
+        if (condition.getAsBoolean()) {
+          return true;
+        }
+      } catch (RuntimeException retry) {
+        // e.g. a timeout of the API under load: ask again
+      }
+      TimeUnit.MILLISECONDS.sleep(500);
+    }
+    return false;
+  }
+
+  /** How many of the namespace's timing-out tasks are TimedOut, from one list. */
+  int timedOut(String ns) {
+    return (int)
+        client
+            .resources(ExecTask.class)
+            .inNamespace(ns)
+            .withLabel(END_LABEL, "timeout")
+            .list()
+            .getItems()
+            .stream()
+            .filter(t -> t.getStatus() != null && t.getStatus().getPhase() == Phase.TimedOut)
+            .count();
+  }
+
+  static boolean alive(HostProcess p) {
+    return HostProcess.of(p.pid()).map(q -> q.startTime() == p.startTime()).orElse(false);
+  }
+
+  static List<String> names(int n, boolean deleted) {
+    return IntStream.range(0, n)
+        .filter(i -> (i % 2 == 0) == deleted)
+        .mapToObj(i -> "t" + i)
+        .toList();
+  }
+
+  static double millis(Instant from, Instant to) {
+    return Duration.between(from, to).toNanos() / 1e6;
+  }
+
+  static long fileCount(Path dir) throws IOException {
+    try (var files = Files.list(dir)) {
+      return files.count();
+    }
+  }
+
+  Phase phase(String ns, String name) {
+    ExecTask t = client.resources(ExecTask.class).inNamespace(ns).withName(name).get();
+    return t == null || t.getStatus() == null ? null : t.getStatus().getPhase();
+  }
+
+  void namespace(String ns) {
+    client
+        .namespaces()
+        .resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
+        .create();
+  }
+
+  void pods(String ns, int count) {
+    for (int i = 0; i < count; i++) {
+      client.pods().inNamespace(ns).resource(TestPods.pod("p" + i)).create();
+    }
+    for (int i = 0; i < count; i++) {
+      client
+          .pods()
+          .inNamespace(ns)
+          .withName("p" + i)
+          .waitUntilCondition(TestPods::isReady, 60, TimeUnit.SECONDS);
+    }
+  }
+
+  static ExecTask task(String ns, String name, String pod, List<String> command, long timeout) {
+    ExecTask task = new ExecTask();
+    task.getMetadata().setName(name);
+    task.getMetadata().setNamespace(ns);
+    ExecTaskSpec spec = new ExecTaskSpec();
+    spec.setPodName(pod);
+    spec.setContainer("main");
+    spec.setCommand(command);
+    spec.setTimeoutSeconds(timeout);
+    spec.setTerminationGracePeriodSeconds(0L);
+    task.setSpec(spec);
+    return task;
+  }
+
+  Process launch(List<String> args, String recording, Map<String, String> env, Path log)
+      throws IOException {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    if (recording != null) {
+      command.add(
+          "-XX:StartFlightRecording=settings=profile,filename=" + DIR.resolve(recording + ".jfr"));
+    }
+    command.addAll(args);
+    ProcessBuilder pb = new ProcessBuilder(command);
+    pb.environment().putAll(env);
+    pb.redirectErrorStream(true);
+    pb.redirectOutput(log.toFile());
+    return pb.start();
+  }
+
+  Path awaitKubeconfig(Path log) {
+    String[] line = new String[1];
+    await()
+        .atMost(Duration.ofMinutes(2))
+        .pollInterval(Duration.ofMillis(200))
+        .until(
+            () -> {
+              if (!sandbox.isAlive()) {
+                throw new IllegalStateException(
+                    "the sandbox ended: " + Files.readString(log, StandardCharsets.UTF_8));
+              }
+              line[0] =
+                  Files.readAllLines(log, StandardCharsets.UTF_8).stream()
+                      .filter(l -> l.startsWith("export KUBECONFIG="))
+                      .findFirst()
+                      .orElse(null);
+              return line[0] != null;
+            });
+    return Path.of(line[0].substring("export KUBECONFIG=".length()).trim());
+  }
+
+  /** The JVM flags the operator's image runs with: JAVA_OPTS_APPEND of the Dockerfile. */
+  static String containerJvmFlags() {
+    try {
+      for (String line : Files.readAllLines(DOCKERFILE)) {
+        if (line.startsWith("ENV JAVA_OPTS_APPEND=")) {
+          return line.substring(line.indexOf('"') + 1, line.lastIndexOf('"'));
+        }
+      }
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    throw new IllegalStateException(DOCKERFILE + " sets no JAVA_OPTS_APPEND");
+  }
+
+  static String loadAverage() {
+    try {
+      return String.join(
+          " ", Arrays.copyOf(Files.readString(Path.of("/proc/loadavg")).split(" "), 3));
+    } catch (IOException e) {
+      return "unknown";
+    }
+  }
+
+  /** Percentiles of latencies in milliseconds. */
+  static String percentiles(List<Double> values) {
+    if (values.isEmpty()) {
+      return "none";
+    }
+    double[] sorted = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+    return String.format(
+        Locale.ROOT,
+        "%.0f / %.0f / %.0f",
+        at(sorted, 0.50),
+        at(sorted, 0.99),
+        sorted[sorted.length - 1]);
+  }
+
+  static double at(double[] sorted, double quantile) {
+    int index = (int) Math.ceil(quantile * sorted.length) - 1;
+    return sorted[Math.max(0, Math.min(sorted.length - 1, index))];
+  }
+
+  /** What the operator and the sandbox used over a window, from /proc/PID. */
+  record Usage(long rssMiB, double operatorCpu, double sandboxCpu, double writesPerSecond) {
+
+    static Usage over(
+        Duration window, Process operator, Process sandbox, java.util.function.IntSupplier events)
+        throws InterruptedException {
+      long op = cpuTicks(operator);
+      long sb = cpuTicks(sandbox);
+      int before = events.getAsInt();
+      long begin = System.nanoTime();
+      long rss = 0;
+      long end = begin + window.toNanos();
+      while (System.nanoTime() < end) {
+        rss = Math.max(rss, rssMiB(operator));
+        TimeUnit.MILLISECONDS.sleep(500);
+      }
+      double seconds = (System.nanoTime() - begin) / 1e9;
+      return new Usage(
+          rss,
+          100.0 * (cpuTicks(operator) - op) / CLOCK_TICKS / seconds,
+          100.0 * (cpuTicks(sandbox) - sb) / CLOCK_TICKS / seconds,
+          (events.getAsInt() - before) / seconds);
+    }
+
+    String rss() {
+      return Long.toString(rssMiB);
+    }
+
+    String cpu() {
+      return String.format(Locale.ROOT, "%.1f", operatorCpu);
+    }
+
+    static long cpuTicks(Process process) {
+      try {
+        String stat = Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat"));
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+      } catch (IOException e) {
+        return 0;
+      }
+    }
+
+    static long rssMiB(Process process) {
+      try {
+        for (String line :
+            Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"))) {
+          if (line.startsWith("VmRSS:")) {
+            return Long.parseLong(line.replaceAll("\\D", "")) / 1024;
+          }
+        }
+      } catch (IOException e) {
+        // gone
+      }
+      return 0;
+    }
+  }
+
+  /** The figures of one size. */
+  static final class Result {
+    final int n;
+    final List<Double> started = new ArrayList<>();
+    final List<Double> deleteProcesses = new ArrayList<>();
+    final List<Double> deleteObjects = new ArrayList<>();
+    final List<Double> deadlineLate = new ArrayList<>();
+    double createSeconds;
+    Usage steady;
+    long rssAfter;
+    int left;
+    int timedOut;
+
+    Result(int n) {
+      this.n = n;
+    }
+
+    void into(Table table) {
+      String at = "N=" + n + ": ";
+      table.row(at + "created in (s)", String.format(Locale.ROOT, "%.1f", createSeconds));
+      table.row(
+          at + "create-to-started p50/p99/max ms (" + started.size() + " started)",
+          percentiles(started) + "   (target p99 <= 500, max <= 1000)");
+      table.row(
+          at + "deadline-to-gone p50/p99/max ms (" + deadlineLate.size() + ")",
+          percentiles(deadlineLate) + "   (target p99 <= 500, max <= 1000)");
+      table.row(
+          at + "delete-to-processes-gone p50/p99/max ms (" + deleteProcesses.size() + ")",
+          percentiles(deleteProcesses) + "   (target max <= 2000)");
+      table.row(
+          at + "delete-to-objects-gone p50/p99/max ms (" + deleteObjects.size() + ")",
+          percentiles(deleteObjects) + "   (target max <= 5000)");
+      table.row(at + "processes left", left + "   (target 0)");
+      table.row(at + "tasks TimedOut in status", timedOut + " of " + n / 2);
+      table.row(
+          at + "operator RSS MiB while N run / after",
+          steady.rss() + " / " + rssAfter + "   (target <= 300)");
+      table.row(
+          at + "CPU % of a core while N run: operator / sandbox",
+          steady.cpu()
+              + " / "
+              + String.format(Locale.ROOT, "%.1f", steady.sandboxCpu())
+              + "   (target operator <= 2)");
+      table.row(
+          at + "ExecTask status writes per second while N run",
+          String.format(Locale.ROOT, "%.1f", steady.writesPerSecond()));
+    }
+  }
+
+  /** Two columns, aligned, with notes under them. */
+  static final class Table {
+    final List<String[]> rows = new ArrayList<>();
+    final List<String> notes = new ArrayList<>();
+
+    void row(String what, String value) {
+      rows.add(new String[] {what, value});
+    }
+
+    void note(String note) {
+      notes.add(note);
+    }
+
+    String render() {
+      int width = rows.stream().mapToInt(r -> r[0].length()).max().orElse(0);
+      StringBuilder out = new StringBuilder("\nExecTask scale benchmark\n");
+      for (String[] r : rows) {
+        out.append(String.format(Locale.ROOT, "%-" + width + "s  %s%n", r[0], r[1]));
+      }
+      notes.forEach(n -> out.append(n).append('\n'));
+      return out.toString();
+    }
+  }
+}
