@@ -800,7 +800,7 @@ class ExecTaskLifecycleTest {
                 List.of(
                     "sh",
                     "-c",
-                    "i=0; while [ $i -lt 10 ]; do echo out$i; echo err$i >&2; i=$((i+1));"
+                    "i=0; while [ $i -lt 25 ]; do echo out$i; echo err$i >&2; i=$((i+1));"
                         + " sleep 1; done")));
     String uid = awaitProcesses("cut3", 1);
     // Progress while attached: the first lines are in the status while it runs.
@@ -814,18 +814,19 @@ class ExecTaskLifecycleTest {
           Duration.ofSeconds(15),
           s -> s.getPhase() == Phase.Running && bytes(s.getStdoutBytes()) > seen);
     }
-    ExecTaskStatus status = awaitPhase("cut3", Phase.Succeeded, Duration.ofSeconds(40));
+    ExecTaskStatus status = awaitPhase("cut3", Phase.Succeeded, Duration.ofSeconds(60));
     StringBuilder out = new StringBuilder();
     StringBuilder err = new StringBuilder();
-    for (int i = 0; i < 10; i++) {
+    for (int i = 0; i < 25; i++) {
       out.append("out").append(i).append('\n');
       err.append("err").append(i).append('\n');
     }
     assertEquals(0, status.getExitCode());
     assertEquals(out.toString(), status.getStdout());
     assertEquals(err.toString(), status.getStderr());
-    assertEquals(50L, status.getStdoutBytes());
-    assertEquals(50L, status.getStderrBytes());
+    // 10 lines of 5 bytes and 15 of 6.
+    assertEquals(140L, status.getStdoutBytes());
+    assertEquals(140L, status.getStderrBytes());
     assertTrue(
         status
             .getMessage()
