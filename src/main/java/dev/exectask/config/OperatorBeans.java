@@ -35,31 +35,25 @@ public class OperatorBeans {
   @Singleton
   @Background
   ExecutorService background() {
-    AtomicInteger n = new AtomicInteger();
-    ThreadFactory threads =
-        r -> {
-          Thread t = new Thread(r, "exectask-exec-" + n.incrementAndGet());
-          t.setDaemon(true);
-          return t;
-        };
-    return bounded(BACKGROUND_THREADS, threads);
+    return bounded(BACKGROUND_THREADS, "exectask-exec-");
   }
 
   /** Threads that open the killers' execs, apart, so that kills never queue behind starts. */
   static final int KILL_THREADS = 16;
 
   private static ExecutorService kills() {
-    AtomicInteger n = new AtomicInteger();
-    return bounded(
-        KILL_THREADS,
-        r -> {
-          Thread t = new Thread(r, "exectask-kill-" + n.incrementAndGet());
-          t.setDaemon(true);
-          return t;
-        });
+    return bounded(KILL_THREADS, "exectask-kill-");
   }
 
-  private static ExecutorService bounded(int size, ThreadFactory threads) {
+  /** A fixed number of daemon threads named PREFIX-N; idle ones end. */
+  private static ExecutorService bounded(int size, String prefix) {
+    AtomicInteger n = new AtomicInteger();
+    ThreadFactory threads =
+        r -> {
+          Thread t = new Thread(r, prefix + n.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        };
     ThreadPoolExecutor pool =
         new ThreadPoolExecutor(
             size, size, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), threads);

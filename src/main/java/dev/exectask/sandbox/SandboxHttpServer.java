@@ -30,6 +30,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -90,23 +91,17 @@ final class SandboxHttpServer extends MockWebServer {
     this.auditLog = auditLog;
     this.execBackend = execBackend;
     this.tls = tls;
-    AtomicInteger served = new AtomicInteger();
-    this.requests =
-        Executors.newFixedThreadPool(
-            REQUEST_THREADS,
-            r -> {
-              Thread thread = new Thread(r, "sandbox-api-" + served.incrementAndGet());
-              thread.setDaemon(true);
-              return thread;
-            });
+    this.requests = Executors.newFixedThreadPool(REQUEST_THREADS, daemonThreads("sandbox-api-"));
+    this.threads = Executors.newCachedThreadPool(daemonThreads("sandbox-exec-"));
+  }
+
+  private static ThreadFactory daemonThreads(String prefix) {
     AtomicInteger count = new AtomicInteger();
-    this.threads =
-        Executors.newCachedThreadPool(
-            r -> {
-              Thread thread = new Thread(r, "sandbox-exec-" + count.incrementAndGet());
-              thread.setDaemon(true);
-              return thread;
-            });
+    return r -> {
+      Thread thread = new Thread(r, prefix + count.incrementAndGet());
+      thread.setDaemon(true);
+      return thread;
+    };
   }
 
   @Override
@@ -226,15 +221,7 @@ final class SandboxHttpServer extends MockWebServer {
     try {
       requests.execute(
           () -> {
-            MockResponse response;
-            try {
-              response = dispatcher.dispatch(recorded);
-            } catch (RuntimeException e) {
-              LOG.errorf(e, "sandbox API failed on %s %s", request.method(), request.uri());
-              ApiStatus.Error error = ApiStatus.internalError(String.valueOf(e));
-              response = SandboxDispatcher.json(error.code(), error.body());
-            }
-            MockResponse answer = response;
+            MockResponse answer = answer(request, recorded);
             loop.runOnContext(v -> write(request.response(), answer));
           });
     } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
@@ -242,16 +229,20 @@ final class SandboxHttpServer extends MockWebServer {
     }
   }
 
-  private void dispatch(HttpServerRequest request, Buffer body) {
-    RecordedRequest recorded = recorded(request, body);
-    MockResponse response;
+  /** The dispatcher's answer; an error of its own becomes a 500 Status, as an API server's. */
+  private MockResponse answer(HttpServerRequest request, RecordedRequest recorded) {
     try {
-      response = dispatcher.dispatch(recorded);
+      return dispatcher.dispatch(recorded);
     } catch (RuntimeException e) {
       LOG.errorf(e, "sandbox API failed on %s %s", request.method(), request.uri());
       ApiStatus.Error error = ApiStatus.internalError(String.valueOf(e));
-      response = SandboxDispatcher.json(error.code(), error.body());
+      return SandboxDispatcher.json(error.code(), error.body());
     }
+  }
+
+  private void dispatch(HttpServerRequest request, Buffer body) {
+    RecordedRequest recorded = recorded(request, body);
+    MockResponse response = answer(request, recorded);
     if (response.getWebSocketListener() != null) {
       MockResponse upgraded = response;
       request
