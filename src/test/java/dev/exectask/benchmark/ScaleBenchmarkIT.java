@@ -653,21 +653,20 @@ class ScaleBenchmarkIT {
       this.n = n;
     }
 
+    private static void latencies(
+        Table table, String what, List<Double> millis, String counted, String target) {
+      table.row(
+          what + " p50/p99/max ms (" + millis.size() + counted + ")",
+          percentiles(millis) + "   (target " + target + ")");
+    }
+
     void into(Table table) {
       String at = "N=" + n + ": ";
       table.row(at + "created in (s)", String.format(Locale.ROOT, "%.1f", createSeconds));
-      table.row(
-          at + "create-to-started p50/p99/max ms (" + started.size() + " started)",
-          percentiles(started) + "   (target p99 <= 500, max <= 1000)");
-      table.row(
-          at + "deadline-to-gone p50/p99/max ms (" + deadlineLate.size() + ")",
-          percentiles(deadlineLate) + "   (target p99 <= 500, max <= 1000)");
-      table.row(
-          at + "delete-to-processes-gone p50/p99/max ms (" + deleteProcesses.size() + ")",
-          percentiles(deleteProcesses) + "   (target max <= 2000)");
-      table.row(
-          at + "delete-to-objects-gone p50/p99/max ms (" + deleteObjects.size() + ")",
-          percentiles(deleteObjects) + "   (target max <= 5000)");
+      latencies(table, at + "create-to-started", started, " started", "p99 <= 500, max <= 1000");
+      latencies(table, at + "deadline-to-gone", deadlineLate, "", "p99 <= 500, max <= 1000");
+      latencies(table, at + "delete-to-processes-gone", deleteProcesses, "", "max <= 2000");
+      latencies(table, at + "delete-to-objects-gone", deleteObjects, "", "max <= 5000");
       table.row(at + "processes left", left + "   (target 0)");
       table.row(at + "tasks TimedOut in status", timedOut + " of " + n / 2);
       table.row(
