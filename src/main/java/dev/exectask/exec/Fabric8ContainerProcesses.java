@@ -11,7 +11,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.ExecListener;
 import io.fabric8.kubernetes.client.dsl.ExecWatch;
-import io.fabric8.kubernetes.client.dsl.PodResource;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -19,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -44,34 +42,16 @@ public final class Fabric8ContainerProcesses implements ContainerProcesses {
    */
   static final Duration OBSERVE_BOUND = Duration.ofSeconds(1).plus(SCRIPT_TIMEOUT_MARGIN);
 
-  private final KubernetesClient client;
-  private final Executor connector;
-  private final Executor killConnector;
+  private final ExecConnector connector;
   private final Clock clock;
   private final int outputTailBytes;
 
   /**
-   * @param connector runs the blocking part of opening an exec (fabric8 waits for the pod and the
-   *     websocket handshake), so callers never block
+   * @param pings keeps the open exec streams alive behind proxies with idle timeouts
    */
   public Fabric8ContainerProcesses(
-      KubernetesClient client, Executor connector, Clock clock, int outputTailBytes) {
-    this(client, connector, connector, clock, outputTailBytes);
-  }
-
-  /**
-   * @param killConnector opens the killers' execs: a pool of their own, so a kill never waits
-   *     behind a burst of starts and observers
-   */
-  public Fabric8ContainerProcesses(
-      KubernetesClient client,
-      Executor connector,
-      Executor killConnector,
-      Clock clock,
-      int outputTailBytes) {
-    this.client = client;
-    this.connector = connector;
-    this.killConnector = killConnector;
+      KubernetesClient client, WebSocketPings pings, Clock clock, int outputTailBytes) {
+    this.connector = new ExecConnector(client, pings);
     this.clock = clock;
     this.outputTailBytes = outputTailBytes;
   }
@@ -94,7 +74,7 @@ public final class Fabric8ContainerProcesses implements ContainerProcesses {
     live.attach(out, err);
     // The command's own exec stays open as long as the command runs: no timeout of its own (the
     // task's deadline ends it through the killer).
-    return exec(target, wrapper.argv(), wrapper.payload(), out, err, null, connector)
+    return exec(target, wrapper.argv(), wrapper.payload(), out, err, null)
         .thenApply(
             end -> {
               if (end.exitCode() != null && end.exitCode() >= 0) {
@@ -123,14 +103,7 @@ public final class Fabric8ContainerProcesses implements ContainerProcesses {
   public CompletableFuture<ObservedCommand> observe(ExecTarget target, String taskUid) {
     OutputTail out = new OutputTail(SCRIPT_OUTPUT_BYTES);
     OutputTail err = new OutputTail(SCRIPT_OUTPUT_BYTES);
-    return exec(
-            target,
-            InContainerScripts.observerCommand(taskUid),
-            null,
-            out,
-            err,
-            OBSERVE_BOUND,
-            connector)
+    return exec(target, InContainerScripts.observerCommand(taskUid), null, out, err, OBSERVE_BOUND)
         .thenApply(
             end -> {
               end.requireSuccess("observer", err);
@@ -158,13 +131,7 @@ public final class Fabric8ContainerProcesses implements ContainerProcesses {
     Duration bound =
         Duration.ofSeconds(Math.min(graceSeconds, Long.MAX_VALUE / 4)).plus(SCRIPT_TIMEOUT_MARGIN);
     return exec(
-            target,
-            InContainerScripts.killerCommand(taskUid, graceSeconds),
-            null,
-            out,
-            err,
-            bound,
-            killConnector)
+            target, InContainerScripts.killerCommand(taskUid, graceSeconds), null, out, err, bound)
         .thenApply(
             end -> {
               // The killer exits 1 when processes survive SIGKILL; its report says how many.
@@ -194,39 +161,31 @@ public final class Fabric8ContainerProcesses implements ContainerProcesses {
       byte[] stdin,
       OutputTail out,
       OutputTail err,
-      Duration bound,
-      Executor opener) {
+      Duration bound) {
     AtomicReference<Status> status = new AtomicReference<>();
     AtomicReference<ExecWatch> opened = new AtomicReference<>();
     AtomicBoolean timedOut = new AtomicBoolean();
-    CompletableFuture<ExecEnd> end =
-        CompletableFuture.supplyAsync(
-                () -> {
-                  PodResource pod =
-                      client.pods().inNamespace(target.namespace()).withName(target.pod());
-                  var container = pod.inContainer(target.container());
-                  // The payload is written once the exec is open, not pumped from an InputStream:
-                  // fabric8's pump holds a thread per exec, polling, for as long as it runs.
-                  var withInput = stdin == null ? container : container.redirectingInput();
-                  ExecWatch watch =
-                      withInput
-                          .writingOutput(out)
-                          .writingError(err)
-                          .usingListener(
-                              new ExecListener() {
-                                @Override
-                                public void onExit(int code, Status exitStatus) {
-                                  status.set(exitStatus);
-                                }
+    ExecListener listener =
+        new ExecListener() {
+          @Override
+          public void onExit(int code, Status exitStatus) {
+            status.set(exitStatus);
+          }
 
-                                @Override
-                                public void onClose(int code, String reason) {
-                                  // The exit code future reports the end; nothing else to do.
-                                }
-                              })
-                          .exec(argv.toArray(String[]::new));
+          @Override
+          public void onClose(int code, String reason) {
+            // The exit code future reports the end; nothing else to do.
+          }
+        };
+    CompletableFuture<ExecEnd> end =
+        connector
+            .open(target, argv, stdin != null, out, err, listener)
+            .thenApply(
+                watch -> {
                   opened.set(watch);
                   if (stdin != null) {
+                    // Written once the exec is open, not pumped from an InputStream: fabric8's
+                    // pump holds a thread per exec, polling, for as long as it runs.
                     try {
                       watch.getInput().write(stdin);
                       watch.getInput().flush();
@@ -240,8 +199,7 @@ public final class Fabric8ContainerProcesses implements ContainerProcesses {
                     watch.close();
                   }
                   return watch;
-                },
-                opener)
+                })
             .handle(
                 (watch, openFailure) -> {
                   if (openFailure != null) {

@@ -52,6 +52,23 @@ record ExecRequest(
     return podAnnotations.get(EmulatedNode.EXEC_FAULT_ANNOTATION);
   }
 
+  /**
+   * The value of {@code sandbox.exectask.dev/exec-idle-timeout} in milliseconds, or 0 where it is
+   * absent or not a positive number of seconds.
+   */
+  long idleTimeoutMillis() {
+    String value = podAnnotations.get(EmulatedNode.EXEC_IDLE_TIMEOUT_ANNOTATION);
+    if (value == null) {
+      return 0;
+    }
+    try {
+      double seconds = Double.parseDouble(value.strip());
+      return seconds > 0 && seconds < 1e9 ? (long) (seconds * 1000) : 0;
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
+
   /** The kubelet announces a ready stream with an empty frame on the lowest writable channel. */
   byte readyChannel() {
     if (stdout) {

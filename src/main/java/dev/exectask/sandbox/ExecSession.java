@@ -97,6 +97,7 @@ final class ExecSession {
   private final LinkedBlockingQueue<byte[]> stdinQueue = new LinkedBlockingQueue<>();
   private final AtomicLong stdinQueuedBytes = new AtomicLong();
   private volatile boolean stdinPaused;
+  private volatile long lastTrafficNanos = System.nanoTime();
 
   ExecSession(
       ExecRequest request,
@@ -127,6 +128,7 @@ final class ExecSession {
         });
     webSocket.exceptionHandler(e -> detach());
     connections.opened(this);
+    cutWhenIdle();
     if (fault == Fault.HANG) {
       // The kubelet never answers: no process, no frame, until the client gives up.
       return;
@@ -145,6 +147,41 @@ final class ExecSession {
     }
     detach();
     context.runOnContext(v -> connection.close());
+  }
+
+  /**
+   * {@code exec-idle-timeout}: severs the stream once no frame went either way for that long. The
+   * frame handler sees every frame the client sends, pings included (Vert.x answers them itself).
+   */
+  private void cutWhenIdle() {
+    long idleMillis = request.idleTimeoutMillis();
+    if (idleMillis <= 0) {
+      return;
+    }
+    webSocket.frameHandler(frame -> lastTrafficNanos = System.nanoTime());
+    long checkMillis = Math.max(10, Math.min(1000, idleMillis / 10));
+    long timer =
+        context
+            .owner()
+            .setPeriodic(
+                checkMillis,
+                id -> {
+                  if (ended.get() || !attached) {
+                    context.owner().cancelTimer(id);
+                  } else if (System.nanoTime() - lastTrafficNanos >= idleMillis * 1_000_000) {
+                    LOG.debugf(
+                        "exec into %s/%s idle for %d ms: cut",
+                        request.namespace(), request.podName(), idleMillis);
+                    context.owner().cancelTimer(id);
+                    sever();
+                  }
+                });
+    webSocket.closeHandler(
+        v -> {
+          context.owner().cancelTimer(timer);
+          detach();
+          connections.closed(this);
+        });
   }
 
   private void run(ExecBackend backend, ExecutorService threads) {
@@ -222,6 +259,7 @@ final class ExecSession {
     synchronized (unsentLock) {
       unsentBytes += frame.length();
     }
+    lastTrafficNanos = System.nanoTime();
     context.runOnContext(
         v -> {
           try {

@@ -99,6 +99,10 @@ import org.jboss.logging.Logger;
  *       websocket and nothing more happens: no process, no frame, until the client closes it.
  *       {@code GET /sandbox/v1/namespaces/NS/pods/NAME/execs} answers {@code {"open": N}}, the exec
  *       connections open into the pod, hung ones included.
+ *   <li>{@code sandbox.exectask.dev/exec-idle-timeout: SECONDS}: each exec opened while present is
+ *       cut the same way (no status, no close frame; the process runs on) once SECONDS pass with no
+ *       websocket frame in either direction, as a load balancer's idle timeout does. Pings and
+ *       pongs count as traffic, so a client that pings more often keeps its stream.
  *   <li>{@code sandbox.exectask.dev/node: lost}: the pod's node is unreachable. A new exec is
  *       answered after 2 s with HTTP 500 and the Status {@code error dialing backend: dial tcp
  *       10.0.0.1:10250: i/o timeout}, as kube-apiserver answers for an unreachable kubelet; open
@@ -125,6 +129,8 @@ public final class EmulatedNode implements AutoCloseable {
   public static final String EXEC_FAULT_ANNOTATION = "sandbox.exectask.dev/exec-fault";
   public static final String FAIL_MID_STREAM = "fail-mid-stream";
   public static final String HANG = "hang";
+  public static final String EXEC_IDLE_TIMEOUT_ANNOTATION =
+      "sandbox.exectask.dev/exec-idle-timeout";
   public static final String NODE_ANNOTATION = "sandbox.exectask.dev/node";
   public static final String NODE_LOST = "lost";
 
