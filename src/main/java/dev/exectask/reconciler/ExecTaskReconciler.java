@@ -59,6 +59,17 @@ public class ExecTaskReconciler implements Reconciler<ExecTask>, Cleaner<ExecTas
       defaultValue = "5s")
   java.time.Duration progressInterval;
 
+  /**
+   * All running tasks together write progress at most this often per second: with more tasks than
+   * {@code rate * progress-interval}, each one's progress interval stretches to {@code tasks /
+   * rate}. Deadlines, kills and verdicts are not delayed by it.
+   */
+  @jakarta.inject.Inject
+  @org.eclipse.microprofile.config.inject.ConfigProperty(
+      name = "exectask.progress-writes-per-second",
+      defaultValue = "20")
+  double progressWritesPerSecond;
+
   public ExecTaskReconciler(
       KubernetesClient client,
       ContainerProcesses processes,
@@ -119,7 +130,8 @@ public class ExecTaskReconciler implements Reconciler<ExecTask>, Cleaner<ExecTas
             namespaceOptIn.problems(task, SpecValidator.validate(task.getSpec())),
             observed,
             now,
-            progressInterval);
+            TaskDecider.progressInterval(
+                progressInterval, progressWritesPerSecond, executions.tracked()));
     ExecTaskStatus before = task.getStatus();
     ExecTaskStatus after = decision.status();
     if (!Objects.equals(before, after)) {

@@ -41,6 +41,19 @@ public final class TaskDecider {
   public static final Duration PROGRESS_INTERVAL = Duration.ofSeconds(5);
 
   /**
+   * The progress interval for one task while {@code tracked} run: {@code base}, stretched to {@code
+   * tracked / writesPerSecond} where that is longer, so that all of them together write at most
+   * {@code writesPerSecond} progress updates a second (no bound where it is 0 or less).
+   */
+  static Duration progressInterval(Duration base, double writesPerSecond, int tracked) {
+    if (!(writesPerSecond > 0)) {
+      return base;
+    }
+    Duration spread = Duration.ofMillis((long) Math.ceil(tracked * 1000.0 / writesPerSecond));
+    return spread.compareTo(base) > 0 ? spread : base;
+  }
+
+  /**
    * After the n-th observation in a row that found the command running: 1s, 2s, 4s ... at most the
    * progress interval. A cut connection is noticed quickly, a long detached run costs one short
    * exec per interval.

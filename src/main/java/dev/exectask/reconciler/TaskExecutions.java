@@ -46,6 +46,11 @@ final class TaskExecutions {
     this.wake = wake;
   }
 
+  /** How many tasks this operator is running, observing or killing commands for. */
+  int tracked() {
+    return byUid.size();
+  }
+
   CommandState command(String uid) {
     Entry entry = byUid.get(uid);
     if (entry == null) {

@@ -896,6 +896,16 @@ class TaskDeciderTest {
   }
 
   @Test
+  void manyRunningTasksStretchTheProgressIntervalToTheWriteRate() {
+    Duration base = Duration.ofSeconds(5);
+    assertEquals(base, TaskDecider.progressInterval(base, 20, 1));
+    assertEquals(base, TaskDecider.progressInterval(base, 20, 100));
+    assertEquals(Duration.ofSeconds(50), TaskDecider.progressInterval(base, 20, 1000));
+    assertEquals(Duration.ofMillis(5050), TaskDecider.progressInterval(base, 20, 101));
+    assertEquals(base, TaskDecider.progressInterval(base, 0, 1000), "0: no bound");
+  }
+
+  @Test
   void backoffDoublesUpToAMinute() {
     assertEquals(Duration.ofSeconds(1), TaskDecider.backoff(1));
     assertEquals(Duration.ofSeconds(2), TaskDecider.backoff(2));
