@@ -45,17 +45,17 @@ import org.junit.jupiter.api.Test;
  * The scale benchmark: the sandbox in cluster-only mode and the packaged operator, each its own
  * process, as a user runs them. For each size N it creates N ExecTasks through the API at a fixed
  * rate across a set of pods, each a shell that records on the host file system when it started and
- * then waits on a sleep and a loop printing a line every few seconds (grace period 0); deletes half of them with one collection DELETE and
- * lets the other half time out. Every latency is measured on this host: a command's start by the
- * file it writes, a process's end on /proc. It then creates many pods bound to another node, which
- * the operator has no task for, and shows what they cost it. Prints one table (and writes it to
- * {@code target/scale/results.txt}).
+ * then waits on a sleep and a loop printing a line every few seconds (grace period 0); deletes half
+ * of them with one collection DELETE and lets the other half time out. Every latency is measured on
+ * this host: a command's start by the file it writes, a process's end on /proc. It then creates
+ * many pods bound to another node, which the operator has no task for, and shows what they cost it.
+ * Prints one table (and writes it to {@code target/scale/results.txt}).
  *
  * <p>{@code ./mvnw -B -ntp -Pscale verify}; knobs: {@code -Dscale.sizes=100,1000}, {@code
  * -Dscale.unrelated-pods=10000}, {@code -Dscale.rate=100} (creates per second), {@code
- * -Dscale.pods=20}, {@code -Dscale.timeout-seconds=60}, {@code -Dscale.print-seconds=5}, {@code -Dscale.operator-jvm="..."} (the
- * operator's JVM flags), {@code -Dscale.jfr=true} (a flight recording of each JVM in {@code
- * target/scale/}).
+ * -Dscale.pods=20}, {@code -Dscale.timeout-seconds=60}, {@code -Dscale.print-seconds=5}, {@code
+ * -Dscale.operator-jvm="..."} (the operator's JVM flags), {@code -Dscale.jfr=true} (a flight
+ * recording of each JVM in {@code target/scale/}).
  */
 class ScaleBenchmarkIT {
 
@@ -79,6 +79,7 @@ class ScaleBenchmarkIT {
 
   /** Each command prints a line this often, so that its progress keeps changing. */
   final long printSeconds = Long.getLong("scale.print-seconds", 5);
+
   final String operatorJvm = System.getProperty("scale.operator-jvm", containerJvmFlags());
   final boolean jfr = Boolean.getBoolean("scale.jfr");
 
@@ -240,7 +241,7 @@ class ScaleBenchmarkIT {
                 List.of(
                     "sh",
                     "-c",
-                    ": > \"$0\"; while :; do echo tick; sleep "$1"; done & sleep 300 & wait",
+                    ": > \"$0\"; while :; do echo tick; sleep \"$1\"; done & sleep 300 & wait",
                     starts.resolve(name).toString(),
                     Long.toString(printSeconds)),
                 deleted ? 3600 : timeoutSeconds);
