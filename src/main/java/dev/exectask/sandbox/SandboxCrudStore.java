@@ -8,14 +8,29 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.mockwebserver.crud.AttributeSet;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.fabric8.mockwebserver.http.Response;
+import io.fabric8.mockwebserver.http.WebSocket;
+import io.fabric8.mockwebserver.http.WebSocketListener;
 import java.io.UncheckedIOException;
+import java.lang.reflect.Field;
+import java.util.Set;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReadWriteLock;
 
 /**
  * fabric8's CRUD dispatcher with the API server rules it lacks: built-in types with a status
  * subresource (pods) keep their status out of main-resource writes, and deletion marks an object
- * for good: its {@code deletionTimestamp} survives later writes, and its generation is bumped.
+ * for good: its {@code deletionTimestamp} survives later writes, and its generation is bumped. A
+ * watch that ends leaves the set of watches before it stops taking events, so that no write meets a
+ * closed watch (the mock stops a watch's sender first, and a write in between fails).
  */
 final class SandboxCrudStore extends KubernetesCrudDispatcher {
+
+  /** The mock's watches, each sent every event of the objects it matches. */
+  private final Set<?> watches = field("watchEventListeners", Set.class);
+
+  /** The mock's lock: every write, and the events it sends, happen under its write half. */
+  private final Lock writes = field("lock", ReadWriteLock.class).writeLock();
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -29,6 +44,64 @@ final class SandboxCrudStore extends KubernetesCrudDispatcher {
       return handleCreate(request);
     } finally {
       keepStatusOnCreate.set(false);
+    }
+  }
+
+  /**
+   * A watch of the mock for {@code path} that, when its connection closes or fails, leaves the set
+   * of watches (between two writes) before the mock stops it.
+   */
+  WebSocketListener watch(String path) {
+    WebSocketListener watch = handleWatch(path).getWebSocketListener();
+    return new WebSocketListener() {
+      @Override
+      public void onBeforeAccept(WebSocket webSocket, Response response) {
+        watch.onBeforeAccept(webSocket, response);
+      }
+
+      @Override
+      public void onOpen(WebSocket webSocket, Response response) {
+        watch.onOpen(webSocket, response);
+      }
+
+      @Override
+      public void onClosing(WebSocket webSocket, int code, String reason) {
+        forget(watch);
+        watch.onClosing(webSocket, code, reason);
+      }
+
+      @Override
+      public void onClosed(WebSocket webSocket, int code, String reason) {
+        forget(watch);
+        watch.onClosed(webSocket, code, reason);
+      }
+
+      @Override
+      public void onFailure(WebSocket webSocket, Throwable error, Response response) {
+        forget(watch);
+        watch.onFailure(webSocket, error, response);
+      }
+    };
+  }
+
+  private void forget(WebSocketListener watch) {
+    writes.lock();
+    try {
+      watches.remove(watch);
+    } finally {
+      writes.unlock();
+    }
+  }
+
+  private <T> T field(String name, Class<T> type) {
+    try {
+      Field field = KubernetesCrudDispatcher.class.getDeclaredField(name);
+      field.setAccessible(true);
+      return type.cast(field.get(this));
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException(
+          "this kubernetes-server-mock has no " + name + " field: the sandbox needs its version",
+          e);
     }
   }
 

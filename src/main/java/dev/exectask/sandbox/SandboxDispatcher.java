@@ -301,7 +301,7 @@ final class SandboxDispatcher extends Dispatcher {
                     null)
                 .collectionPath()
             + "?watch=true";
-    WebSocketListener mockWatch = store.handleWatch(mockPath).getWebSocketListener();
+    WebSocketListener mockWatch = store.watch(mockPath);
     return WatchFilter.around(mockWatch, new WatchFilter(selector, listed, view));
   }
 
