@@ -122,24 +122,116 @@ public final class Fabric8ContainerProcesses implements ContainerProcesses {
         stream.totalBytes());
   }
 
+  /**
+   * How long a kill waits for others due in the same container with the same grace period, to go in
+   * one killer exec with them: short beside a kill's latency, long enough for a collection DELETE
+   * or a burst of deadlines to land in a few execs instead of hundreds.
+   */
+  static final Duration KILL_BATCH_WINDOW = Duration.ofMillis(20);
+
+  /** The most trees one killer exec takes on (its argv holds two words per task). */
+  static final int KILL_BATCH_SIZE = 64;
+
+  private final Map<KillBatchKey, KillBatch> killBatches = new java.util.HashMap<>();
+
+  private record KillBatchKey(ExecTarget target, long graceSeconds) {}
+
+  /** Kills gathered for one killer exec: task uid to the caller's future, in arrival order. */
+  private static final class KillBatch {
+    final Map<String, CompletableFuture<KillReport>> tasks = new java.util.LinkedHashMap<>();
+  }
+
+  /**
+   * Joins the kill to the batch gathering for its container and grace period (starting one, sent
+   * after {@link #KILL_BATCH_WINDOW}, if none is) or to a batch that is full, which goes at once.
+   * The same task twice in one batch shares one kill.
+   */
   @Override
   public CompletableFuture<KillReport> killTree(
       ExecTarget target, String taskUid, long graceSeconds) {
-    OutputTail out = new OutputTail(SCRIPT_OUTPUT_BYTES);
+    KillBatchKey key = new KillBatchKey(target, graceSeconds);
+    KillBatch full = null;
+    CompletableFuture<KillReport> report;
+    synchronized (killBatches) {
+      KillBatch batch = killBatches.get(key);
+      if (batch == null) {
+        batch = new KillBatch();
+        killBatches.put(key, batch);
+        KillBatch scheduled = batch;
+        CompletableFuture.delayedExecutor(KILL_BATCH_WINDOW.toMillis(), TimeUnit.MILLISECONDS)
+            .execute(() -> sendWhenDue(key, scheduled));
+      }
+      report = batch.tasks.computeIfAbsent(taskUid, uid -> new CompletableFuture<>());
+      if (batch.tasks.size() >= KILL_BATCH_SIZE) {
+        killBatches.remove(key);
+        full = batch;
+      }
+    }
+    if (full != null) {
+      send(key, full);
+    }
+    return report;
+  }
+
+  private void sendWhenDue(KillBatchKey key, KillBatch batch) {
+    synchronized (killBatches) {
+      if (!killBatches.remove(key, batch)) {
+        return; // It filled up and went already.
+      }
+    }
+    send(key, batch);
+  }
+
+  /** One killer exec for every tree of the batch; each caller gets its own task's report. */
+  private void send(KillBatchKey key, KillBatch batch) {
+    Map<String, CompletableFuture<KillReport>> tasks = batch.tasks;
+    OutputTail out = new OutputTail(SCRIPT_OUTPUT_BYTES + 256 * tasks.size());
     OutputTail err = new OutputTail(SCRIPT_OUTPUT_BYTES);
-    // The killer waits the grace period, then at most 5 s of SIGKILL and 1 s for the wrapper.
+    // The killers wait the grace period, then at most 5 s of SIGKILL and 1 s for the wrapper.
+    long grace = key.graceSeconds();
     Duration bound =
-        Duration.ofSeconds(Math.min(graceSeconds, Long.MAX_VALUE / 4)).plus(SCRIPT_TIMEOUT_MARGIN);
-    return exec(
-            target, InContainerScripts.killerCommand(taskUid, graceSeconds), null, out, err, bound)
-        .thenApply(
-            end -> {
-              // The killer exits 1 when processes survive SIGKILL; its report says how many.
-              if (end.startFailure() != null || end.exitCode() == null || end.exitCode() < 0) {
-                end.requireSuccess("killer", err);
-              }
-              return InContainerScripts.parseKillReport(out.captured().tail());
-            });
+        Duration.ofSeconds(Math.min(grace, Long.MAX_VALUE / 4)).plus(SCRIPT_TIMEOUT_MARGIN);
+    CompletableFuture<ExecEnd> end;
+    try {
+      end =
+          exec(
+              key.target(),
+              InContainerScripts.killersCommand(tasks.keySet(), grace),
+              null,
+              out,
+              err,
+              bound);
+    } catch (RuntimeException e) {
+      tasks.values().forEach(f -> f.completeExceptionally(e));
+      return;
+    }
+    end.whenComplete(
+        (result, failure) -> {
+          if (failure != null) {
+            tasks.values().forEach(f -> f.completeExceptionally(failure));
+            return;
+          }
+          Map<String, KillReport> reports =
+              InContainerScripts.parseKillReports(out.captured().tail());
+          tasks.forEach(
+              (uid, future) -> {
+                KillReport report = reports.get(uid);
+                if (report != null) {
+                  future.complete(report);
+                  return;
+                }
+                try {
+                  // No line for this task: say why, from how the exec ended.
+                  result.requireSuccess("killer", err);
+                  future.completeExceptionally(
+                      new IllegalStateException(
+                          "killer reported nothing for the task; stderr: "
+                              + err.captured().tail().strip()));
+                } catch (RuntimeException e) {
+                  future.completeExceptionally(e);
+                }
+              });
+        });
   }
 
   /**

@@ -38,6 +38,10 @@ public final class InContainerScripts {
   private static final String KILLER = compact(LIB + read("killer.sh"));
   private static final String OBSERVER = compact(LIB + read("observer.sh"));
 
+  /** The killer as a function, {@code kill_one UID TOKEN GRACE}, then the batch around it. */
+  private static final String KILLERS =
+      compact(LIB + "kill_one() {\n" + read("killer.sh") + "\n}\n" + read("killers.sh"));
+
   /**
    * Tokens live in [9e12, 9e12 + 2^40): far beyond any CPU time a process reaches (SIGXCPU never
    * fires), never "unlimited", and of one width, so that no token is a prefix of another.
@@ -174,6 +178,51 @@ public final class InContainerScripts {
         taskUid,
         Long.toString(cpuToken(taskUid)),
         Long.toString(gracePeriodSeconds));
+  }
+
+  /**
+   * argv for one exec that kills the trees of several tasks of one container at once, each after
+   * the same grace period: ["sh","-c",LIB+killers.sh,"exectask-killers",grace,uid1,token1,...].
+   */
+  public static List<String> killersCommand(
+      java.util.Collection<String> taskUids, long gracePeriodSeconds) {
+    if (taskUids.isEmpty()) {
+      throw new IllegalArgumentException("no task to kill");
+    }
+    if (gracePeriodSeconds < 0) {
+      throw new IllegalArgumentException(
+          "grace period must not be negative: " + gracePeriodSeconds);
+    }
+    List<String> argv = new java.util.ArrayList<>();
+    argv.addAll(
+        List.of("sh", "-c", KILLERS, "exectask-killers", Long.toString(gracePeriodSeconds)));
+    for (String uid : taskUids) {
+      requireUid(uid);
+      argv.add(uid);
+      argv.add(Long.toString(cpuToken(uid)));
+    }
+    return argv;
+  }
+
+  /**
+   * Parses the batch killer's lines, {@code UID exectask-killer ...} each: the report of every task
+   * it has a well-formed line for. Lines it cannot read (a cut-off exec) are left out, so a task
+   * without a report is one whose kill is not confirmed.
+   */
+  public static Map<String, KillReport> parseKillReports(String killersStdout) {
+    Map<String, KillReport> reports = new java.util.LinkedHashMap<>();
+    for (String line : killersStdout.split("\n")) {
+      int space = line.indexOf(' ');
+      if (space <= 0 || !TASK_UID.matcher(line.substring(0, space)).matches()) {
+        continue;
+      }
+      try {
+        reports.put(line.substring(0, space), parseKillReport(line.substring(space + 1)));
+      } catch (IllegalArgumentException unreadable) {
+        // Not a report: the task stays unconfirmed.
+      }
+    }
+    return reports;
   }
 
   /**

@@ -378,6 +378,48 @@ class InContainerScriptsBehaviourTest {
     }
 
     @EachShellAndFallback
+    void oneExecKillsSeveralTasksSideBySideAndReportsEachAndNoOther(Shell shell)
+        throws IOException {
+      Task first = task(shell);
+      Files.createDirectories(Path.of(first.tmpdir));
+      Task second = task(shell).withTmpdir(first.tmpdir);
+      Task bystander = task(shell).withTmpdir(first.tmpdir);
+      Started firstWrapper =
+          first.startWrapper(
+              List.of("sh", "-c", "sleep 300 & sleep 300 & wait"), List.of(), null, null);
+      first.awaitAlive(3);
+      // This one ignores SIGTERM: it holds its killer for the whole grace period.
+      Started secondWrapper =
+          second.startWrapper(
+              List.of("sh", "-c", "trap '' TERM; sleep 300 & wait"), List.of(), null, null);
+      second.awaitAlive(2);
+      bystander.startSleeping();
+      List<Long> spared = bystander.awaitAlive(1);
+
+      long start = System.nanoTime();
+      // The slow one first: run one after the other, the first tree would wait 2 s behind it.
+      Started killers =
+          first.start(InContainerScripts.killersCommand(List.of(second.uid, first.uid), 2));
+      assertEquals(143, firstWrapper.await().exitCode());
+      assertTrue(
+          elapsed(start).toMillis() < 1500,
+          "the first tree's kill did not wait behind the other's grace period");
+      Result kill = killers.await();
+
+      assertEquals(0, kill.exitCode(), kill.stderr());
+      Map<String, KillReport> reports = InContainerScripts.parseKillReports(kill.stdout());
+      assertEquals(java.util.Set.of(first.uid, second.uid), reports.keySet(), kill.stdout());
+      assertEquals(3, reports.get(first.uid).signalled());
+      assertEquals(2, reports.get(second.uid).signalled());
+      assertTrue(reports.values().stream().allMatch(KillReport::confirmed), kill.stdout());
+      assertEquals(137, secondWrapper.await().exitCode(), "SIGKILL after the grace period");
+      assertEquals(List.of(), first.alive());
+      assertEquals(List.of(), second.alive());
+      assertEquals(spared, bystander.alive(), "a task not named is left alone");
+      assertEquals(KILLED_ONE, bystander.runKiller(5).killed());
+    }
+
+    @EachShellAndFallback
     void leavesOtherTasksAlone(Shell shell) {
       Task task = task(shell);
       Task other = task(shell);
