@@ -11,9 +11,13 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.ExecListener;
 import io.fabric8.kubernetes.client.dsl.ExecWatch;
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -132,13 +136,13 @@ public final class Fabric8ContainerProcesses implements ContainerProcesses {
   /** The most trees one killer exec takes on (its argv holds two words per task). */
   static final int KILL_BATCH_SIZE = 64;
 
-  private final Map<KillBatchKey, KillBatch> killBatches = new java.util.HashMap<>();
+  private final Map<KillBatchKey, KillBatch> killBatches = new HashMap<>();
 
   private record KillBatchKey(ExecTarget target, long graceSeconds) {}
 
   /** Kills gathered for one killer exec: task uid to the caller's future, in arrival order. */
   private static final class KillBatch {
-    final Map<String, CompletableFuture<KillReport>> tasks = new java.util.LinkedHashMap<>();
+    final Map<String, CompletableFuture<KillReport>> tasks = new LinkedHashMap<>();
   }
 
   /**
@@ -182,12 +186,14 @@ public final class Fabric8ContainerProcesses implements ContainerProcesses {
     send(key, batch);
   }
 
-  /** One killer exec for every tree of the batch; each caller gets its own task's report. */
+  /**
+   * One killer exec for every tree of the batch. Each caller gets its own task's report as soon as
+   * the killer prints it, not when the last tree of the batch is gone.
+   */
   private void send(KillBatchKey key, KillBatch batch) {
     Map<String, CompletableFuture<KillReport>> tasks = batch.tasks;
-    OutputTail out = new OutputTail(SCRIPT_OUTPUT_BYTES + 256 * tasks.size());
     OutputTail err = new OutputTail(SCRIPT_OUTPUT_BYTES);
-    // The killers wait the grace period, then at most 5 s of SIGKILL and 1 s for the wrapper.
+    // The killer waits the grace period, then at most 5 s of SIGKILL and 1 s for the wrapper.
     long grace = key.graceSeconds();
     Duration bound =
         Duration.ofSeconds(Math.min(grace, Long.MAX_VALUE / 4)).plus(SCRIPT_TIMEOUT_MARGIN);
@@ -196,9 +202,9 @@ public final class Fabric8ContainerProcesses implements ContainerProcesses {
       end =
           exec(
               key.target(),
-              InContainerScripts.killersCommand(tasks.keySet(), grace),
+              InContainerScripts.killerCommand(tasks.keySet(), grace),
               null,
-              out,
+              new KillerLines(tasks),
               err,
               bound);
     } catch (RuntimeException e) {
@@ -206,32 +212,61 @@ public final class Fabric8ContainerProcesses implements ContainerProcesses {
       return;
     }
     end.whenComplete(
-        (result, failure) -> {
-          if (failure != null) {
-            tasks.values().forEach(f -> f.completeExceptionally(failure));
-            return;
-          }
-          Map<String, KillReport> reports =
-              InContainerScripts.parseKillReports(out.captured().tail());
-          tasks.forEach(
-              (uid, future) -> {
-                KillReport report = reports.get(uid);
-                if (report != null) {
-                  future.complete(report);
-                  return;
-                }
-                try {
-                  // No line for this task: say why, from how the exec ended.
-                  result.requireSuccess("killer", err);
-                  future.completeExceptionally(
-                      new IllegalStateException(
-                          "killer reported nothing for the task; stderr: "
-                              + err.captured().tail().strip()));
-                } catch (RuntimeException e) {
-                  future.completeExceptionally(e);
-                }
-              });
-        });
+        (result, failure) ->
+            tasks.values().stream()
+                .filter(future -> !future.isDone())
+                .forEach(
+                    future -> {
+                      if (failure != null) {
+                        future.completeExceptionally(failure);
+                        return;
+                      }
+                      try {
+                        // No report for this task: say why, from how the exec ended.
+                        result.requireSuccess("killer", err);
+                        future.completeExceptionally(
+                            new IllegalStateException(
+                                "killer reported nothing for the task; stderr: "
+                                    + err.captured().tail().strip()));
+                      } catch (RuntimeException e) {
+                        future.completeExceptionally(e);
+                      }
+                    }));
+  }
+
+  /** The killer's stdout a line at a time: each task's line completes that task's kill. */
+  private static final class KillerLines extends OutputStream {
+
+    /** A report line is under 200 bytes; anything longer is not one. */
+    private static final int MAX_LINE = 1024;
+
+    private final Map<String, CompletableFuture<KillReport>> tasks;
+    private final ByteArrayOutputStream line = new ByteArrayOutputStream();
+
+    KillerLines(Map<String, CompletableFuture<KillReport>> tasks) {
+      this.tasks = tasks;
+    }
+
+    @Override
+    public synchronized void write(int b) {
+      if (b != '\n') {
+        if (line.size() < MAX_LINE) {
+          line.write(b);
+        }
+        return;
+      }
+      String text = line.toString(StandardCharsets.UTF_8);
+      line.reset();
+      InContainerScripts.parseKillReports(text, tasks.keySet())
+          .forEach((uid, report) -> tasks.get(uid).complete(report));
+    }
+
+    @Override
+    public synchronized void write(byte[] bytes, int offset, int length) {
+      for (int i = offset; i < offset + length; i++) {
+        write(bytes[i]);
+      }
+    }
   }
 
   /**
@@ -251,7 +286,7 @@ public final class Fabric8ContainerProcesses implements ContainerProcesses {
       ExecTarget target,
       List<String> argv,
       byte[] stdin,
-      OutputTail out,
+      OutputStream out,
       OutputTail err,
       Duration bound) {
     AtomicReference<Status> status = new AtomicReference<>();

@@ -9,6 +9,9 @@ import java.io.UncheckedIOException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -37,10 +40,6 @@ public final class InContainerScripts {
   private static final String WRAPPER = compact(LIB + read("wrapper.sh"));
   private static final String KILLER = compact(LIB + read("killer.sh"));
   private static final String OBSERVER = compact(LIB + read("observer.sh"));
-
-  /** The killer as a function, {@code kill_one UID TOKEN GRACE}, then the batch around it. */
-  private static final String KILLERS =
-      compact(LIB + "kill_one() {\n" + read("killer.sh") + "\n}\n" + read("killers.sh"));
 
   /**
    * Tokens live in [9e12, 9e12 + 2^40): far beyond any CPU time a process reaches (SIGXCPU never
@@ -166,26 +165,15 @@ public final class InContainerScripts {
    */
   public static List<String> killerCommand(String taskUid, long gracePeriodSeconds) {
     requireUid(taskUid);
-    if (gracePeriodSeconds < 0) {
-      throw new IllegalArgumentException(
-          "grace period must not be negative: " + gracePeriodSeconds);
-    }
-    return List.of(
-        "sh",
-        "-c",
-        KILLER,
-        "exectask-killer",
-        taskUid,
-        Long.toString(cpuToken(taskUid)),
-        Long.toString(gracePeriodSeconds));
+    return killerCommand(List.of(taskUid), gracePeriodSeconds);
   }
 
   /**
-   * argv for one exec that kills the trees of several tasks of one container at once, each after
-   * the same grace period: ["sh","-c",LIB+killers.sh,"exectask-killers",grace,uid1,token1,...].
+   * argv for one exec that kills the trees of several tasks of one container, each after the same
+   * grace period, with one look at /proc per round for all of them:
+   * ["sh","-c",LIB+killer.sh,"exectask-killer",uid1,token1,...,grace].
    */
-  public static List<String> killersCommand(
-      java.util.Collection<String> taskUids, long gracePeriodSeconds) {
+  public static List<String> killerCommand(Collection<String> taskUids, long gracePeriodSeconds) {
     if (taskUids.isEmpty()) {
       throw new IllegalArgumentException("no task to kill");
     }
@@ -193,27 +181,35 @@ public final class InContainerScripts {
       throw new IllegalArgumentException(
           "grace period must not be negative: " + gracePeriodSeconds);
     }
-    List<String> argv = new java.util.ArrayList<>();
-    argv.addAll(
-        List.of("sh", "-c", KILLERS, "exectask-killers", Long.toString(gracePeriodSeconds)));
+    List<String> argv = new ArrayList<>(List.of("sh", "-c", KILLER, "exectask-killer"));
     for (String uid : taskUids) {
       requireUid(uid);
       argv.add(uid);
       argv.add(Long.toString(cpuToken(uid)));
     }
-    return argv;
+    argv.add(Long.toString(gracePeriodSeconds));
+    return List.copyOf(argv);
   }
 
   /**
-   * Parses the batch killer's lines, {@code UID exectask-killer ...} each: the report of every task
-   * it has a well-formed line for. Lines it cannot read (a cut-off exec) are left out, so a task
-   * without a report is one whose kill is not confirmed.
+   * Parses what a killer of {@code taskUids} printed: its one line for one task, or its {@code UID
+   * exectask-killer ...} lines for several. Only well-formed reports are returned: a task without
+   * one (a cut-off exec) is a task whose kill is not confirmed.
    */
-  public static Map<String, KillReport> parseKillReports(String killersStdout) {
-    Map<String, KillReport> reports = new java.util.LinkedHashMap<>();
-    for (String line : killersStdout.split("\n")) {
+  public static Map<String, KillReport> parseKillReports(
+      String killerStdout, Collection<String> taskUids) {
+    Map<String, KillReport> reports = new LinkedHashMap<>();
+    if (taskUids.size() == 1) {
+      try {
+        reports.put(taskUids.iterator().next(), parseKillReport(killerStdout));
+      } catch (IllegalArgumentException unreadable) {
+        // Not a report: the task stays unconfirmed.
+      }
+      return reports;
+    }
+    for (String line : killerStdout.split("\n")) {
       int space = line.indexOf(' ');
-      if (space <= 0 || !TASK_UID.matcher(line.substring(0, space)).matches()) {
+      if (space <= 0 || !taskUids.contains(line.substring(0, space))) {
         continue;
       }
       try {

@@ -1,14 +1,17 @@
-# exectask KILLER: ends the whole process tree of one ExecTask and confirms it is gone.
+# exectask KILLER: ends the whole process tree of ExecTasks and confirms it is gone.
 # Closing the exec connection kills nothing, and a command can leave its process group
 # (setsid, nohup cmd &, double fork), rewrite its title or clear its environment, or run
 # as another uid, so the tree is the union of what it cannot all shed at once: the
 # EXECTASK_UID=UID environment marker, the CPU-time token (see lib.sh), the command's
 # process group, the recorded command, and parentage.
 #
-# Needs from lib.sh: task_uid, number, proc, same, load_state, find_marked, pause, now. Besides
+# Needs from lib.sh: task_uid, number, proc, same, load_state, pause, now. Besides
 # builtins it uses only tr, grep, sleep and rm. Run as
-#   sh -c "$LIB$KILLER" exectask-killer UID TOKEN GRACE_SECONDS
-# Collects the tree (processes carrying the marker or the token, members of the
+#   sh -c "$LIB$KILLER" exectask-killer UID TOKEN [UID TOKEN ...] GRACE_SECONDS
+# for one task or several of one container (kills due at the same moment): each task goes
+# through what follows on its own, but every look at /proc is shared, one pass over every
+# process for all the tasks that need one in a round (a round every poll interval), so
+# that 64 tasks cost about what one does. For each task it collects the tree (processes carrying the marker or the token, members of the
 # command's process group while the group is anchored, the command, and their
 # descendants by ppid, to a fixpoint; never the wrapper, never itself), sends SIGTERM (and
 # SIGCONT, for stopped ones), waits up to GRACE_SECONDS (returning as soon as all are
@@ -24,29 +27,151 @@
 # its members carrying the marker or the token. Otherwise only the processes matched one
 # by one are signalled.
 #
-# Output: exactly one line on stdout,
+# Output: one line on stdout per task, as soon as that task is done,
 #   exectask-killer signalled=N remaining=M[ exited=S[ at=EPOCH]]
+# with "UID " ahead of it when the call names more than one task.
 # N: distinct processes of the tree signalled (the wrapper is not counted); M: processes
 # of the tree still alive at the end; exited: the status the wrapper recorded for the
 # command (and when it ended), read before the state dir goes. Running it again once all
 # is gone prints signalled=0 remaining=0.
-# Exit codes: 0 when M is 0, 1 otherwise, 2 on a malformed call (nothing printed).
+# Exit codes: 0 when M is 0 for every task, 1 otherwise, 2 on a malformed call (nothing
+# done, nothing printed).
 
-task_uid "$1" "$2" exectask-killer
-number "$3" 'grace period' exectask-killer
+
+tasks=0
+everyone=
+while [ $# -gt 1 ]; do
+  task_uid "$1" "$2" exectask-killer
+  tasks=$((tasks + 1))
+  everyone="$everyone $tasks"
+  eval "t${tasks}_uid=\$uid t${tasks}_token=\$token"
+  shift 2
+done
+number "${1:-}" 'grace period' exectask-killer
 grace=$number
+if [ "$tasks" = 0 ]; then
+  echo "exectask-killer: no task named" >&2
+  exit 2
+fi
 
-# Sets tree to " PID:STARTTIME ... " for every live process of the task, from a snapshot
-# of "PID PPID PGRP STARTTIME" lines of every live process of the container.
+# Every task's variables live as t<N>_<name>; use makes task N's the current ones, keep
+# saves them back.
+use() {
+  t=$1
+  eval "uid=\$t${t}_uid token=\$t${t}_token state=\${t${t}_state:-} w_pid=\${t${t}_w_pid:-0}" \
+    "c_pid=\${t${t}_c_pid:-0} c_start=\${t${t}_c_start:-0} w_start=\${t${t}_w_start:-0}" \
+    "group=\${t${t}_group:-none} tree=\${t${t}_tree:- } signalled=\${t${t}_signalled:- }" \
+    "marked=\${t${t}_marked:- } phase=\${t${t}_phase:-term} deadline=\${t${t}_deadline:-0}" \
+    "fresh=\${t${t}_fresh:-} w_since=\${t${t}_w_since:-}"
+  marker=EXECTASK_UID=$uid
+}
+
+keep() {
+  eval "t${t}_state=\$state t${t}_w_pid=\$w_pid t${t}_c_pid=\$c_pid t${t}_c_start=\$c_start" \
+    "t${t}_w_start=\$w_start t${t}_group=\$group t${t}_tree=\$tree" \
+    "t${t}_signalled=\$signalled t${t}_marked=\$marked t${t}_phase=\$phase" \
+    "t${t}_deadline=\$deadline t${t}_fresh=\$fresh t${t}_w_since=\$w_since"
+}
+
+# Sets, for each task named, t<N>_marked to " PID ... ": the processes carrying its
+# environment marker or its CPU-time token. One grep over every environ (entries are
+# NUL-terminated, so grep -z compares whole entries: a newline inside a value cannot
+# pose as one) and one over every /proc/PID/limits, for all the tasks at once. Where grep
+# has no -z (a busybox built without its GNU extras), tr turns each process's entries
+# into lines, and newlines inside values into \1: a fork per process, so only for those
+# started no earlier than the earliest of the tasks' wrappers, when known.
+mark() {
+  m_tasks=$*
+  m_uids=' ' m_tokens=' ' m_since=
+  set --
+  for m_t in $m_tasks; do
+    eval "m_uid=\$t${m_t}_uid m_token=\$t${m_t}_token m_start=\${t${m_t}_w_start:-0}"
+    eval "t${m_t}_marked=' '"
+    m_uids="$m_uids$m_uid=$m_t "
+    m_tokens="$m_tokens$m_token=$m_t "
+    set -- "$@" -e "EXECTASK_UID=$m_uid"
+    if [ -z "$m_since" ] || [ "$m_start" -lt "$m_since" ]; then
+      m_since=$m_start
+    fi
+  done
+  if [ -z "$grep_z" ]; then
+    grep_z=no
+    printf 'A=1\0%s\0' "$marker" | grep -qxzF -e "$marker" 2>/dev/null && grep_z=yes
+  fi
+  if [ "$grep_z" = yes ]; then
+    m_hits=$(grep -HxzF "$@" /proc/[0-9]*/environ 2>/dev/null | tr '\0' '\n')
+  else
+    m_hits=
+    for m_dir in /proc/[0-9]*; do
+      proc "${m_dir#/proc/}" && [ "$p_start" -ge "$m_since" ] || continue
+      m_env=$(tr '\n\0' '\1\n' <"$m_dir/environ" 2>/dev/null)
+      for m_t in $m_tasks; do
+        eval "m_uid=\$t${m_t}_uid"
+        case "$nl$m_env$nl" in
+          *"${nl}EXECTASK_UID=$m_uid$nl"*) m_hits="$m_hits$m_dir/environ:EXECTASK_UID=$m_uid$nl" ;;
+        esac
+      done
+    done
+  fi
+  IFS=$nl
+  for m_line in $m_hits; do
+    IFS=$ifs
+    m_key=${m_line#*:EXECTASK_UID=}
+    case $m_uids in *" $m_key="*) ;; *) continue ;; esac
+    m_t=${m_uids#*" $m_key="}
+    marked_by "${m_t%% *}" "$m_line"
+  done
+  IFS=$ifs
+  set --
+  for m_t in $m_tasks; do
+    eval "m_token=\$t${m_t}_token"
+    set -- "$@" -e "^Max cpu time  *$m_token "
+  done
+  m_hits=$(grep -H "$@" /proc/[0-9]*/limits 2>/dev/null)
+  IFS=$nl
+  for m_line in $m_hits; do
+    IFS=$ifs
+    set -- ${m_line#*:}
+    case $m_tokens in *" $4="*) ;; *) continue ;; esac
+    m_t=${m_tokens#*" $4="}
+    marked_by "${m_t%% *}" "$m_line"
+  done
+  IFS=$ifs
+}
+
+# Adds the process of the /proc/PID/... line $2 to task $1's marked.
+marked_by() {
+  b_pid=${2#/proc/}
+  b_pid=${b_pid%%/*}
+  eval "b_marked=\$t$1_marked"
+  case $b_marked in *" $b_pid "*) ;; *) eval "t$1_marked=\"\$b_marked\$b_pid \"" ;; esac
+}
+
+# Collects the trees of the tasks named, from one look at /proc (see tree).
 collect() {
-  load_state
+  for c_t in "$@"; do
+    use "$c_t"
+    load_state
+    keep
+  done
   snapshot=
   for c_dir in /proc/[0-9]*; do
     c_each=${c_dir#/proc/}
     proc "$c_each" || continue
     snapshot="$snapshot$c_each $p_ppid $p_pgrp $p_start$nl"
   done
-  find_marked "$w_start"
+  mark "$@"
+  for c_t in "$@"; do
+    use "$c_t"
+    tree
+    keep
+  done
+}
+
+# Sets tree to " PID:STARTTIME ... " for every live process of the current task, from
+# snapshot, "PID PPID PGRP STARTTIME" lines of every live process of the container, and
+# its marked processes.
+tree() {
   group=none
   if [ "$c_pid" != 0 ]; then
     if same "$c_pid" "$c_start"; then
@@ -120,68 +245,133 @@ kill_wrapper() {
   kill -KILL "$w_pid" 2>/dev/null
 }
 
+# Sets counted to the number of words in $1.
 count() {
   set -- $1
-  echo $#
+  counted=$#
 }
 
-signalled=' '
-collect
-signal TERM
-# A stopped process would keep SIGTERM pending until the SIGKILL.
-signal CONT
-now
-deadline=$((now + grace * 100))
-# From here on, an empty tree is one that a collect has just found empty.
-while [ "$tree" != ' ' ]; do
-  if all_gone; then
-    # Children forked meanwhile (by a TERM trap, say) get their share of the grace too.
-    collect
-    [ "$tree" = ' ' ] && break
-    signal TERM
-    signal CONT
-  fi
+enter_kill() {
   now
-  [ "$now" -lt "$deadline" ] || break
-  pause
-done
+  deadline=$((now + 500))
+  w_since=
+  fresh=yes
+  phase=kill
+}
 
-now
-deadline=$((now + 500))
-w_since=
-fresh=yes
-while :; do
-  # Survivors, and children forked since the last look; while the wrapper lives, it might
-  # still start its command.
-  [ "$fresh" = yes ] && [ "$tree" = ' ' ] || collect
-  fresh=no
-  if [ "$tree" != ' ' ]; then
-    signal KILL
-  elif [ "$w_pid" != 0 ] && same "$w_pid" "$w_start"; then
-    # A wrapper normally exits, recording its command's status, a moment after it.
-    now
-    : "${w_since:=$now}"
-    [ $((now - w_since)) -lt 100 ] || kill_wrapper
-  else
-    break
-  fi
-  now
-  [ "$now" -lt "$deadline" ] || break
-  pause
-done
-
-[ "$tree" = ' ' ] || collect
-remaining=$(count "$tree")
-exited=
-if [ -n "$state" ]; then
-  e_code= e_at=
-  read -r e_code e_at 2>/dev/null <"$state/exit"
-  case $e_code in '' | *[!0-9]*) ;; *)
-    exited=" exited=$e_code"
-    case $e_at in '' | *[!0-9]*) ;; *) exited="$exited at=$e_at" ;; esac
-    ;;
+# Each task goes through three phases, a round (one poll interval) at a time:
+# term: SIGTERM (and SIGCONT, for stopped ones) to the tree and to children forked since,
+#   until all are gone or the grace period is over;
+# kill: SIGKILL to survivors and late-comers until none is left (5 s at most), the
+#   wrapper SIGKILLed if it has not exited by itself a second later;
+# final: one more look if something may be left, then its line.
+# before decides whether the current task needs a fresh tree this round (need=yes).
+before() {
+  need=
+  [ "$phase" = term ] && [ "$tree" = ' ' ] && enter_kill
+  case $phase in
+    term) all_gone && need=yes ;;
+    kill) [ "$fresh" = yes ] && [ "$tree" = ' ' ] || need=yes ;;
+    final) [ "$tree" = ' ' ] || need=yes ;;
   esac
-fi
-[ "$remaining" != 0 ] || [ -z "$state" ] || rm -rf "$state" 2>/dev/null
-echo "exectask-killer signalled=$(count "$signalled") remaining=$remaining$exited"
-[ "$remaining" = 0 ]
+}
+
+# after acts on the current task, its tree fresh if it needed one.
+after() {
+  case $phase in
+    term)
+      if [ "$need" = yes ]; then
+        # All gone: children forked meanwhile (by a TERM trap, say) get their share of
+        # the grace too.
+        if [ "$tree" = ' ' ]; then
+          enter_kill
+          after
+          return
+        fi
+        signal TERM
+        signal CONT
+      fi
+      now
+      [ "$now" -lt "$deadline" ] || enter_kill
+      ;;
+    kill)
+      fresh=no
+      if [ "$tree" != ' ' ]; then
+        signal KILL
+      elif [ "$w_pid" != 0 ] && same "$w_pid" "$w_start"; then
+        # A wrapper normally exits, recording its command's status, a moment after it.
+        now
+        : "${w_since:=$now}"
+        [ $((now - w_since)) -lt 100 ] || kill_wrapper
+      else
+        report
+        return
+      fi
+      now
+      [ "$now" -lt "$deadline" ] || phase=final
+      ;;
+    final) report ;;
+  esac
+}
+
+# Prints the current task's line and, once its tree is gone, removes its state dir.
+report() {
+  phase=done
+  count "$tree"
+  remaining=$counted
+  exited=
+  if [ -n "$state" ]; then
+    e_code= e_at=
+    read -r e_code e_at 2>/dev/null <"$state/exit"
+    case $e_code in '' | *[!0-9]*) ;; *)
+      exited=" exited=$e_code"
+      case $e_at in '' | *[!0-9]*) ;; *) exited="$exited at=$e_at" ;; esac
+      ;;
+    esac
+  fi
+  [ "$remaining" != 0 ] || [ -z "$state" ] || rm -rf "$state" 2>/dev/null
+  count "$signalled"
+  r_line="exectask-killer signalled=$counted remaining=$remaining$exited"
+  if [ "$tasks" = 1 ]; then
+    echo "$r_line"
+  else
+    echo "$uid $r_line"
+  fi
+  [ "$remaining" = 0 ] || failed=yes
+}
+
+collect $everyone
+now
+for i in $everyone; do
+  use "$i"
+  signal TERM
+  # A stopped process would keep SIGTERM pending until the SIGKILL.
+  signal CONT
+  deadline=$((now + grace * 100))
+  keep
+done
+
+failed=
+while :; do
+  due=
+  for i in $everyone; do
+    use "$i"
+    [ "$phase" = done ] && continue
+    before
+    [ "$need" = yes ] && due="$due $i"
+    keep
+  done
+  [ -z "$due" ] || collect $due
+  left=
+  for i in $everyone; do
+    use "$i"
+    [ "$phase" = done ] && continue
+    case "$due " in *" $i "*) need=yes ;; *) need= ;; esac
+    after
+    [ "$phase" = done ] || left=yes
+    keep
+  done
+  [ -n "$left" ] || break
+  pause
+done
+[ -z "$failed" ]

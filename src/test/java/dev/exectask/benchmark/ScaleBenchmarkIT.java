@@ -53,7 +53,7 @@ import org.junit.jupiter.api.Test;
  *
  * <p>{@code ./mvnw -B -ntp -Pscale verify}; knobs: {@code -Dscale.sizes=100,1000}, {@code
  * -Dscale.unrelated-pods=10000}, {@code -Dscale.rate=100} (creates per second), {@code
- * -Dscale.pods=20}, {@code -Dscale.timeout-seconds=60}, {@code -Dscale.print-seconds=5}, {@code
+ * -Dscale.pods=20}, {@code -Dscale.timeout-seconds=60}, {@code -Dscale.print-seconds=30}, {@code
  * -Dscale.operator-jvm="..."} (the operator's JVM flags), {@code -Dscale.jfr=true} (a flight
  * recording of each JVM in {@code target/scale/}).
  */
@@ -78,7 +78,7 @@ class ScaleBenchmarkIT {
   final long timeoutSeconds = Long.getLong("scale.timeout-seconds", 60);
 
   /** Each command prints a line this often, so that its progress keeps changing. */
-  final long printSeconds = Long.getLong("scale.print-seconds", 5);
+  final long printSeconds = Long.getLong("scale.print-seconds", 30);
 
   final String operatorJvm = System.getProperty("scale.operator-jvm", containerJvmFlags());
   final boolean jfr = Boolean.getBoolean("scale.jfr");

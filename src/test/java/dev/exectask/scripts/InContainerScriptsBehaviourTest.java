@@ -399,7 +399,7 @@ class InContainerScriptsBehaviourTest {
       long start = System.nanoTime();
       // The slow one first: run one after the other, the first tree would wait 2 s behind it.
       Started killers =
-          first.start(InContainerScripts.killersCommand(List.of(second.uid, first.uid), 2));
+          first.start(InContainerScripts.killerCommand(List.of(second.uid, first.uid), 2));
       assertEquals(143, firstWrapper.await().exitCode());
       assertTrue(
           elapsed(start).toMillis() < 1500,
@@ -407,7 +407,8 @@ class InContainerScriptsBehaviourTest {
       Result kill = killers.await();
 
       assertEquals(0, kill.exitCode(), kill.stderr());
-      Map<String, KillReport> reports = InContainerScripts.parseKillReports(kill.stdout());
+      Map<String, KillReport> reports =
+          InContainerScripts.parseKillReports(kill.stdout(), List.of(first.uid, second.uid));
       assertEquals(java.util.Set.of(first.uid, second.uid), reports.keySet(), kill.stdout());
       assertEquals(3, reports.get(first.uid).signalled());
       assertEquals(2, reports.get(second.uid).signalled());
