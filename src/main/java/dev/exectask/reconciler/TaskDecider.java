@@ -170,7 +170,10 @@ public final class TaskDecider {
     return wait.compareTo(CLEANUP_RECHECK) < 0 ? wait : CLEANUP_RECHECK;
   }
 
-  /** The reason of the Stalled condition (and the Event) while a deletion waits on a kill. */
+  /**
+   * The reason of the Stalled condition (and the Event) while a kill fails: a deletion waiting on
+   * it, or a running task whose kill at its deadline or after its exit is being retried.
+   */
   static final String KILL_FAILED = "KillFailed";
 
   private static boolean skipKill(ExecTask task) {
@@ -311,12 +314,15 @@ public final class TaskDecider {
       return new Decision(next, Action.NONE, Times.plus(SAFETY_RECHECK, grace));
     }
     if (kill instanceof KillState.Failed failed) {
-      next.setMessage(
+      String why =
           "Killing the process tree failed (attempt "
               + failed.attempts()
               + "): "
               + failed.message()
-              + ". Retrying.");
+              + ". Retrying.";
+      next.setMessage(why);
+      // No verdict while processes may live; kstatus readers and kubectl wait see it stall.
+      StatusConditions.stall(next, KILL_FAILED, why, task.getMetadata().getGeneration(), now);
       if (now.isBefore(failed.retryAt())) {
         return new Decision(next, Action.NONE, Duration.between(now, failed.retryAt()));
       }

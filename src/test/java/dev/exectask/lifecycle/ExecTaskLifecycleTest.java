@@ -1062,9 +1062,20 @@ class ExecTaskLifecycleTest {
               });
       assertFalse(HostProcess.carryingMarker(uid).isEmpty(), "the frozen process survives");
       assertNull(get("frozen").getStatus().getCompletionTime());
+      assertEquals("True", condition(get("frozen").getStatus(), "Stalled"));
+      await().atMost(SHORT).until(() -> eventReasons("frozen").contains("KillFailed"));
       freezer.thaw();
       ExecTaskStatus status = awaitPhase("frozen", Phase.TimedOut, Duration.ofSeconds(90));
       assertEquals(Reasons.DEADLINE_EXCEEDED, status.getReason());
+      assertEquals("True", condition(status, "Stalled"), "TimedOut is a failure");
+      assertEquals(
+          Reasons.DEADLINE_EXCEEDED,
+          status.getConditions().stream()
+              .filter(c -> "Stalled".equals(c.getType()))
+              .findFirst()
+              .orElseThrow()
+              .getReason(),
+          "the kill's stall is over once the tree is gone");
       assertNothingLeft(uid);
     }
   }
