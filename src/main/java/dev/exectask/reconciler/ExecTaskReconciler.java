@@ -1,13 +1,11 @@
 package dev.exectask.reconciler;
 
-import dev.exectask.api.v1alpha1.ConditionTypes;
 import dev.exectask.api.v1alpha1.ExecTask;
 import dev.exectask.api.v1alpha1.ExecTaskStatus;
 import dev.exectask.api.v1alpha1.Phase;
 import dev.exectask.api.v1alpha1.SpecValidator;
 import dev.exectask.config.Background;
 import dev.exectask.exec.ContainerProcesses;
-import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -228,8 +226,9 @@ public class ExecTaskReconciler implements Reconciler<ExecTask>, Cleaner<ExecTas
   }
 
   private void recordTransition(ExecTask task, ExecTaskStatus before, ExecTaskStatus after) {
-    String stalled = stalledBy(after);
-    if (TaskDecider.KILL_FAILED.equals(stalled) && !stalled.equals(stalledBy(before))) {
+    String stalled = StatusConditions.stalledBy(after);
+    if (TaskDecider.KILL_FAILED.equals(stalled)
+        && !stalled.equals(StatusConditions.stalledBy(before))) {
       // Once when the kill starts failing, not on every retry.
       events.warning(task, TaskDecider.KILL_FAILED, after.getMessage());
     }
@@ -252,17 +251,5 @@ public class ExecTaskReconciler implements Reconciler<ExecTask>, Cleaner<ExecTas
           "Killed",
           "Killed " + (n == 1 ? "1 process" : n + " processes") + " of the task's tree.");
     }
-  }
-
-  /** The reason of the task's Stalled condition while it is True, else null. */
-  private static String stalledBy(ExecTaskStatus status) {
-    if (status == null || status.getConditions() == null) {
-      return null;
-    }
-    return status.getConditions().stream()
-        .filter(c -> ConditionTypes.STALLED.equals(c.getType()) && "True".equals(c.getStatus()))
-        .map(Condition::getReason)
-        .findFirst()
-        .orElse(null);
   }
 }

@@ -60,6 +60,18 @@ final class StatusConditions {
     status.setConditions(next);
   }
 
+  /** The reason of the Stalled condition while it is True, else null. */
+  static String stalledBy(ExecTaskStatus status) {
+    if (status == null || status.getConditions() == null) {
+      return null;
+    }
+    return status.getConditions().stream()
+        .filter(c -> ConditionTypes.STALLED.equals(c.getType()) && "True".equals(c.getStatus()))
+        .map(Condition::getReason)
+        .findFirst()
+        .orElse(null);
+  }
+
   private static Condition condition(
       List<Condition> previous,
       String type,

@@ -5,8 +5,8 @@
 # EXECTASK_UID=UID environment marker, the CPU-time token (see lib.sh), the command's
 # process group, the recorded command, and parentage.
 #
-# Needs from lib.sh: task_uid, number, proc, same, load_state, pause, now. Besides
-# builtins it uses only tr, grep, sleep and rm. Run as
+# Needs from lib.sh: task_uid, number, proc, same, load_state, probe_grep_z, pause, now.
+# Besides builtins it uses only tr, grep, sleep and rm. Run as
 #   sh -c "$LIB$KILLER" exectask-killer UID TOKEN [UID TOKEN ...] GRACE_SECONDS
 # for one task or several of one container (kills due at the same moment): each task goes
 # through what follows on its own, but every look at /proc is shared, one pass over every
@@ -78,8 +78,9 @@ keep() {
 # NUL-terminated, so grep -z compares whole entries: a newline inside a value cannot
 # pose as one) and one over every /proc/PID/limits, for all the tasks at once. Where grep
 # has no -z (a busybox built without its GNU extras), tr turns each process's entries
-# into lines, and newlines inside values into \1: a fork per process, so only for those
-# started no earlier than the earliest of the tasks' wrappers, when known.
+# into lines, and newlines inside values into \1: a fork per process of the snapshot (see
+# collect), so only for those started no earlier than the earliest of the tasks'
+# wrappers, when known.
 mark() {
   m_tasks=$*
   m_uids=' ' m_tokens=' ' m_since=
@@ -94,16 +95,18 @@ mark() {
       m_since=$m_start
     fi
   done
-  if [ -z "$grep_z" ]; then
-    grep_z=no
-    printf 'A=1\0%s\0' "$marker" | grep -qxzF -e "$marker" 2>/dev/null && grep_z=yes
-  fi
+  probe_grep_z
   if [ "$grep_z" = yes ]; then
     m_hits=$(grep -HxzF "$@" /proc/[0-9]*/environ 2>/dev/null | tr '\0' '\n')
   else
     m_hits=
-    for m_dir in /proc/[0-9]*; do
-      proc "${m_dir#/proc/}" && [ "$p_start" -ge "$m_since" ] || continue
+    # The snapshot's start times, rather than each /proc/PID/stat read again.
+    IFS=$nl
+    for m_row in $snapshot; do
+      IFS=$ifs
+      set -- $m_row
+      [ "$4" -ge "$m_since" ] || continue
+      m_dir=/proc/$1
       m_env=$(tr '\n\0' '\1\n' <"$m_dir/environ" 2>/dev/null)
       for m_t in $m_tasks; do
         eval "m_uid=\$t${m_t}_uid"
@@ -112,6 +115,7 @@ mark() {
         esac
       done
     done
+    IFS=$ifs
   fi
   IFS=$nl
   for m_line in $m_hits; do

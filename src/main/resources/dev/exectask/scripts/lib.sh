@@ -13,6 +13,7 @@
 #   load_state              finds the task's state dir and its pid record
 #   find_marked [START]     sets marked to " PID ... ": the processes carrying the task's
 #                           environment marker or its CPU-time token
+#   probe_grep_z            sets grep_z to yes when grep -z matches whole NUL-ended entries
 #   pause, now              poll interval sleep; centiseconds since boot
 #
 # The task's two marks. EXECTASK_UID=UID in the environment is inherited by every
@@ -89,6 +90,13 @@ load_state() {
   esac
 }
 
+# Once per script: whether this grep has -z, to read NUL-terminated environ entries whole.
+probe_grep_z() {
+  [ -z "$grep_z" ] || return 0
+  grep_z=no
+  printf 'A=1\0%s\0' "$marker" | grep -qxzF -e "$marker" 2>/dev/null && grep_z=yes
+}
+
 # Environ entries are NUL-terminated, so grep -z compares whole entries (a newline inside
 # a value cannot pose as one) across all processes at once. Where grep has no -z (a
 # busybox built without its GNU extras), tr turns each process's entries into lines, and
@@ -96,10 +104,7 @@ load_state() {
 # earlier than $1 (the wrapper's starttime, when known), which the task's must be. The
 # token is one grep over every /proc/PID/limits: one pass, no fork per process.
 find_marked() {
-  if [ -z "$grep_z" ]; then
-    grep_z=no
-    printf 'A=1\0%s\0' "$marker" | grep -qxzF -e "$marker" 2>/dev/null && grep_z=yes
-  fi
+  probe_grep_z
   if [ "$grep_z" = yes ]; then
     m_files=$(grep -lxzF -e "$marker" /proc/[0-9]*/environ 2>/dev/null)
   else
