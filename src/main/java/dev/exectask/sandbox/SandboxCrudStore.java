@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.mockwebserver.crud.AttributeSet;
+import io.fabric8.mockwebserver.crud.CrudDispatcher;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.fabric8.mockwebserver.http.Response;
@@ -13,6 +15,12 @@ import io.fabric8.mockwebserver.http.WebSocket;
 import io.fabric8.mockwebserver.http.WebSocketListener;
 import java.io.UncheckedIOException;
 import java.lang.reflect.Field;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.Collections;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReadWriteLock;
@@ -22,7 +30,9 @@ import java.util.concurrent.locks.ReadWriteLock;
  * subresource (pods) keep their status out of main-resource writes, and deletion marks an object
  * for good: its {@code deletionTimestamp} survives later writes, and its generation is bumped. A
  * watch that ends leaves the set of watches before it stops taking events, so that no write meets a
- * closed watch (the mock stops a watch's sender first, and a write in between fails).
+ * closed watch (the mock stops a watch's sender first, and a write in between fails). Reads, writes
+ * and deletes of one named object look it up in an index ({@link IndexedObjects}) instead of
+ * testing every stored object, so their cost does not grow with the number of objects.
  */
 final class SandboxCrudStore extends KubernetesCrudDispatcher {
 
@@ -31,6 +41,11 @@ final class SandboxCrudStore extends KubernetesCrudDispatcher {
 
   /** The mock's lock: every write, and the events it sends, happen under its write half. */
   private final Lock writes = field("lock", ReadWriteLock.class).writeLock();
+
+  private final Lock reads = field("lock", ReadWriteLock.class).readLock();
+
+  /** The mock's store, replaced by the same store with an index by name. */
+  private final IndexedObjects objects = indexStore();
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -91,6 +106,86 @@ final class SandboxCrudStore extends KubernetesCrudDispatcher {
     } finally {
       writes.unlock();
     }
+  }
+
+  private IndexedObjects indexStore() {
+    IndexedObjects indexed = new IndexedObjects();
+    indexed.putAll(map);
+    try {
+      Field field = CrudDispatcher.class.getDeclaredField("map");
+      field.setAccessible(true);
+      field.set(this, Collections.synchronizedMap(indexed));
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException(
+          "this kubernetes-server-mock has no map field: the sandbox needs its version", e);
+    }
+    return indexed;
+  }
+
+  @Override
+  public Map.Entry<AttributeSet, String> findResource(AttributeSet attributes) {
+    // The mock calls this under its lock.
+    return IndexedObjects.namesOne(attributes)
+        ? objects.find(attributes)
+        : super.findResource(attributes);
+  }
+
+  @Override
+  public MockResponse handleGet(String path) {
+    AttributeSet query = getKey(path);
+    if (isWatch(path) || !IndexedObjects.namesOne(query)) {
+      return super.handleGet(path);
+    }
+    reads.lock();
+    try {
+      Map.Entry<AttributeSet, String> found = objects.find(query);
+      return found == null
+          ? new MockResponse().setResponseCode(404)
+          : new MockResponse().setResponseCode(200).setBody(found.getValue());
+    } finally {
+      reads.unlock();
+    }
+  }
+
+  /**
+   * Deletes one named object as the mock does: gone when it has no finalizers, otherwise marked
+   * with a deletionTimestamp (once); answered with the object as it was.
+   */
+  @Override
+  public MockResponse handleDelete(String path) {
+    AttributeSet query = getKey(path);
+    if (!IndexedObjects.namesOne(query)) {
+      return super.handleDelete(path);
+    }
+    writes.lock();
+    try {
+      Map.Entry<AttributeSet, String> found = objects.find(query);
+      if (found == null) {
+        return new MockResponse().setResponseCode(404);
+      }
+      GenericKubernetesResource resource =
+          Serialization.unmarshal(found.getValue(), GenericKubernetesResource.class);
+      if (resource.getFinalizers().isEmpty()) {
+        processEvent(path, query, found.getKey(), null, null);
+      } else if (!resource.isMarkedForDeletion()) {
+        resource
+            .getMetadata()
+            .setDeletionTimestamp(
+                ZonedDateTime.now(ZoneOffset.UTC)
+                    .truncatedTo(ChronoUnit.SECONDS)
+                    .format(DateTimeFormatter.ISO_OFFSET_DATE_TIME));
+        resource.getMetadata().setResourceVersion(String.valueOf(requestResourceVersion()));
+        processEvent(path, query, found.getKey(), resource, Serialization.asJson(resource));
+      }
+      return new MockResponse().setResponseCode(200).setBody(found.getValue());
+    } finally {
+      writes.unlock();
+    }
+  }
+
+  private static boolean isWatch(String path) {
+    int query = path.indexOf('?');
+    return query >= 0 && path.substring(query + 1).contains("watch=true");
   }
 
   private <T> T field(String name, Class<T> type) {
