@@ -50,8 +50,7 @@ final class SandboxDispatcher extends Dispatcher {
   private final SandboxCrudStore store = new SandboxCrudStore();
   private final Clock clock;
 
-  /** Writes run one at a time: a patch is computed from the current object, then stored. */
-  private final Object writes = new Object();
+  private final WriteLocks writes = new WriteLocks();
 
   /** What each field manager last applied, per object and subresource (server-side apply). */
   private final Map<String, JsonNode> lastApplied =
@@ -310,7 +309,9 @@ final class SandboxDispatcher extends Dispatcher {
     if (!target.isCollection()) {
       throw new ApiException(ApiStatus.methodNotAllowed());
     }
-    synchronized (writes) {
+    JsonNode metadata = object.path("metadata");
+    String name = metadata.path("name").asText(metadata.path("generateName").asText());
+    synchronized (writes.of(target, name)) {
       return createObject(target, type, object, validation);
     }
   }
@@ -355,7 +356,7 @@ final class SandboxDispatcher extends Dispatcher {
 
   private MockResponse update(
       ResourcePath target, ResourceType type, ObjectNode object, FieldValidation validation) {
-    synchronized (writes) {
+    synchronized (writes.of(target)) {
       JsonNode current =
           find(target).orElseThrow(() -> new ApiException(ApiStatus.notFound(target)));
       List<String> warnings = admit(target, type, object, current, validation);
@@ -382,7 +383,7 @@ final class SandboxDispatcher extends Dispatcher {
     String contentType =
         Objects.requireNonNullElse(request.getHeader("Content-Type"), "").split(";")[0].trim();
     JsonNode patch = contentType.endsWith("yaml") ? readYaml(request) : readJson(request);
-    synchronized (writes) {
+    synchronized (writes.of(target)) {
       Optional<JsonNode> found = find(target);
       if (found.isEmpty()
           && contentType.equals("application/apply-patch+yaml")
@@ -555,35 +556,41 @@ final class SandboxDispatcher extends Dispatcher {
         LostNodeDeletion.gracePeriodSeconds(
             first(query, "gracePeriodSeconds"),
             request.getBody() == null ? null : request.getBody().getBytes());
-    synchronized (writes) {
-      if (target.isCollection()) {
-        JsonNode list = body(store.handleGet(target.collectionPath()));
-        ArrayNode deleted = JSON.createArrayNode();
-        for (JsonNode item : select(list.path("items"), query)) {
-          String name = item.path("metadata").path("name").asText();
-          ResourcePath one =
-              new ResourcePath(
-                  target.group(),
-                  target.version(),
-                  item.path("metadata").path("namespace").asText(null),
-                  target.plural(),
-                  name,
-                  null);
-          if (!heldOnLostNode(one, type, item, gracePeriod)) {
+    if (target.isCollection()) {
+      JsonNode list = body(store.handleGet(target.collectionPath()));
+      ArrayNode deleted = JSON.createArrayNode();
+      for (JsonNode listed : select(list.path("items"), query)) {
+        ResourcePath one =
+            new ResourcePath(
+                target.group(),
+                target.version(),
+                listed.path("metadata").path("namespace").asText(null),
+                target.plural(),
+                listed.path("metadata").path("name").asText(),
+                null);
+        synchronized (writes.of(one)) {
+          Optional<JsonNode> item = find(one);
+          if (item.isEmpty()) {
+            continue;
+          }
+          if (!heldOnLostNode(one, type, item.get(), gracePeriod)) {
             store.handleDelete(one.objectPath());
           }
-          deleted.add(item);
+          deleted.add(item.get());
         }
-        ObjectNode result = JSON.createObjectNode();
-        result.put("apiVersion", type.groupVersion());
-        result.put("kind", type.kind() + "List");
-        result.putObject("metadata");
-        result.set("items", deleted);
-        return json(200, result.toString());
       }
-      if (type.kind().equals("Namespace") && type.group().isEmpty()) {
-        deleteContents(target.name());
-      }
+      ObjectNode result = JSON.createObjectNode();
+      result.put("apiVersion", type.groupVersion());
+      result.put("kind", type.kind() + "List");
+      result.putObject("metadata");
+      result.set("items", deleted);
+      return json(200, result.toString());
+    }
+    if (type.kind().equals("Namespace") && type.group().isEmpty()) {
+      // Before the namespace's own lock: no write holds two locks.
+      deleteContents(target.name());
+    }
+    synchronized (writes.of(target)) {
       Optional<JsonNode> pod = find(target);
       if (pod.isPresent() && heldOnLostNode(target, type, pod.get(), gracePeriod)) {
         return json(200, find(target).orElse(pod.get()).toString());
@@ -637,16 +644,19 @@ final class SandboxDispatcher extends Dispatcher {
                       && t.kind().equals(object.path("kind").asText()))
           .findFirst()
           .ifPresent(
-              t ->
-                  store.handleDelete(
-                      new ResourcePath(
-                              group,
-                              version,
-                              namespace,
-                              t.plural(),
-                              object.path("metadata").path("name").asText(),
-                              null)
-                          .objectPath()));
+              t -> {
+                ResourcePath one =
+                    new ResourcePath(
+                        group,
+                        version,
+                        namespace,
+                        t.plural(),
+                        object.path("metadata").path("name").asText(),
+                        null);
+                synchronized (writes.of(one)) {
+                  store.handleDelete(one.objectPath());
+                }
+              });
     }
   }
 
