@@ -128,15 +128,21 @@ final class IndexedObjects extends LinkedHashMap<AttributeSet, String> {
     if (attribute == null || attribute.getValues().isEmpty()) {
       return null;
     }
-    return String.valueOf(attribute.getValues().get(0));
+    return attribute.getValues().get(0).toString();
   }
 
-  /** One value to equal, not "*" (which the mock's values take as any). */
+  /**
+   * One value to equal: not "*" (which the mock's values take as any), nor none (a create with a
+   * generateName asks whether an object without a name exists).
+   */
   private static boolean isExact(AttributeSet query, String key) {
     Attribute attribute = query.getAttribute(key);
-    return attribute != null
-        && attribute.getType() == AttributeType.WITH
-        && attribute.getValues().size() == 1
-        && !"*".equals(String.valueOf(attribute.getValues().get(0)));
+    if (attribute == null
+        || attribute.getType() != AttributeType.WITH
+        || attribute.getValues().size() != 1) {
+      return false;
+    }
+    String value = value(query, key);
+    return value != null && !value.equals("*");
   }
 }

@@ -2,6 +2,7 @@ package dev.exectask.sandbox;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -67,6 +68,23 @@ class SandboxCrudStoreTest {
     assertEquals(202, patched.code(), "the mock answers a patch with 202");
     assertEquals("2", body(get("/api/v1/namespaces/a/configmaps/c")).at("/data/k").asText());
     assertEquals(1, body(get("/api/v1/namespaces/a/configmaps")).path("items").size());
+  }
+
+  @Test
+  void createsWithAGenerateNameEachMakeAnObjectOfTheirOwn() throws Exception {
+    String event =
+        "{\"kind\":\"Event\",\"apiVersion\":\"v1\",\"metadata\":{\"generateName\":\"t1.\"},"
+            + "\"reason\":\"Started\"}";
+    MockResponse first = create("/api/v1/namespaces/a/events", event);
+    MockResponse second = create("/api/v1/namespaces/a/events", event);
+
+    assertEquals(201, first.code());
+    assertEquals(201, second.code());
+    String name = body(first).at("/metadata/name").asText();
+    assertTrue(name.startsWith("t1."), name);
+    assertEquals(
+        "Started", body(get("/api/v1/namespaces/a/events/" + name)).path("reason").asText());
+    assertEquals(2, body(get("/api/v1/namespaces/a/events")).path("items").size());
   }
 
   @Test
