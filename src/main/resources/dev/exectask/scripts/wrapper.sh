@@ -45,8 +45,9 @@
 #   stdout.rec, stderr.rec
 #            "TOTAL\n" then the last 4 KiB of the stream: how many bytes the command wrote
 #            to it in all, and its tail, rewritten whole (through a rename) after each read
-#   stdout.fifo, stderr.fifo, stdout.chunk, stderr.chunk
-#            the relays' FIFOs and the chunk each is passing on, removed as a relay ends
+#   stdout.fifo, stderr.fifo, stdout.chunk, stderr.chunk, stdout.count, stderr.count
+#            the relays' FIFOs, the chunk each is passing on and what dd said of it, removed
+#            as a relay ends
 #
 # Output relay. The command writes into two FIFOs; one relay per stream reads them in
 # chunks of at most 64 KiB, passes each chunk on to this exec's stdout or stderr and
@@ -93,23 +94,28 @@ wrapper_start=$p_start
 [ -z "$state" ] || publish pid "$$ 0 0 $wrapper_start" || state=
 
 # Exactly PAYLOAD_BYTES and no more: waiting for end-of-file would wait forever. dd with
-# bs=1 is the fallback for a head without -c; a short pipe read cannot fool it.
+# bs=1 is the fallback for a head without -c (which refuses the option before it reads);
+# a short pipe read cannot fool it, and a payload that arrives short is caught below.
 payload=${state:-/nonexistent}/payload
 [ -n "$state" ] || fail 126 "cannot buffer the task's input: no writable directory in $bases"
-if head -c 0 </dev/null >/dev/null 2>&1; then
-  head -c "$payload_bytes" >"$payload"
-else
-  dd bs=1 count="$payload_bytes" of="$payload" 2>/dev/null
-fi || fail 126 'cannot buffer the task input'
+head -c "$payload_bytes" >"$payload" 2>/dev/null ||
+  dd bs=1 count="$payload_bytes" of="$payload" 2>/dev/null ||
+  fail 126 'cannot buffer the task input'
 got=$(wc -c <"$payload")
 got=$((got + 0))
 # A dropped connection ends stdin early: never run the command on a prefix of its input.
 [ "$got" = "$payload_bytes" ] ||
   fail 126 "stdin was cut short: got $got of $payload_bytes bytes"
 
+# A field without an escape is its own value: no subshell for it.
 decode() {
-  d_value=$(printf '%bx' "$1")
-  d_value=${d_value%x}
+  case $1 in
+    *\\*)
+      d_value=$(printf '%bx' "$1")
+      d_value=${d_value%x}
+      ;;
+    *) d_value=$1 ;;
+  esac
 }
 
 # The header lists the variables first, then the argv: the marker goes between them, last
@@ -163,7 +169,20 @@ if [ -n "$workdir" ] && ! CDPATH= cd "$target" 2>/dev/null; then
   fail 126 "cannot change to working directory $workdir: $why"
 fi
 
-env=$(command -v env 2>/dev/null) || fail 126 'the container has no env command, which the wrapper needs to pass the environment verbatim'
+# Where a program is on PATH, found with builtins (command -v would cost a subshell).
+lookup() {
+  found=
+  l_ifs=$IFS
+  IFS=:
+  for l_dir in $PATH; do
+    [ -n "$l_dir" ] && [ -f "$l_dir/$1" ] && [ -x "$l_dir/$1" ] && found=$l_dir/$1 && break
+  done
+  IFS=$l_ifs
+  [ -n "$found" ] || found=$(command -v "$1" 2>/dev/null)
+}
+lookup env
+env=$found
+[ -n "$env" ] || fail 126 'the container has no env command, which the wrapper needs to pass the environment verbatim'
 # env(1) takes every leading NAME=VALUE as an assignment: a program whose name holds "="
 # is started through sh -c 'exec "$0" "$@"', placed between the assignments and the argv.
 case $argv0 in
@@ -186,11 +205,17 @@ esac
 
 # Reads the FIFO $2 to its end, relaying each chunk to fd 1 and keeping the record $1.rec.
 relay() {
-  r_rec=$state/$1.rec r_chunk=$state/$1.chunk r_total=0
+  r_rec=$state/$1.rec r_chunk=$state/$1.chunk r_count=$state/$1.count r_total=0
   publish "$1.rec" 0
   exec 3<"$2"
-  while dd bs=65536 count=1 of="$r_chunk" <&3 2>/dev/null; do
-    r_got=$(wc -c <"$r_chunk") || break
+  while dd bs=65536 count=1 of="$r_chunk" <&3 2>"$r_count"; do
+    # dd's last line says how many bytes it copied (GNU, busybox and toybox alike: "N bytes"
+    # or "1 byte"); wc counts where it does not.
+    r_got=
+    while read -r r_n r_unit r_rest; do
+      case $r_unit in byte | bytes) r_got=$r_n ;; esac
+    done <"$r_count" 2>/dev/null
+    case $r_got in '' | *[!0-9]*) r_got=$(wc -c <"$r_chunk") || break ;; esac
     r_got=$((r_got + 0))
     [ "$r_got" -gt 0 ] || break
     cat "$r_chunk" 2>/dev/null
@@ -200,11 +225,20 @@ relay() {
       { tail -n +2 "$r_rec"; cat "$r_chunk"; } | tail -c 4096
     } >"$r_rec.tmp" 2>/dev/null && mv -f "$r_rec.tmp" "$r_rec" 2>/dev/null
   done
-  rm -f "$r_chunk" "$r_rec.tmp" "$2" 2>/dev/null
+  rm -f "$r_chunk" "$r_count" "$r_rec.tmp" "$2" 2>/dev/null
 }
 
 relay_out= relay_err=
-if command -v mkfifo >/dev/null 2>&1 && rm -f "$state/stdout.fifo" "$state/stderr.fifo" &&
+# Clears the FIFOs' names (left by an earlier run of this task); no rm when there are none.
+fifos_gone() {
+  for f_name in stdout.fifo stderr.fifo; do
+    if [ -e "$state/$f_name" ] || [ -h "$state/$f_name" ]; then
+      rm -f "$state/stdout.fifo" "$state/stderr.fifo"
+      return
+    fi
+  done
+}
+if command -v mkfifo >/dev/null 2>&1 && fifos_gone &&
   mkfifo -m 600 "$state/stdout.fifo" "$state/stderr.fifo" 2>/dev/null; then
   relay stdout "$state/stdout.fifo" </dev/null &
   relay_out=$!
@@ -214,7 +248,8 @@ fi
 
 # A session of its own makes the command the leader of a process group the killer can
 # signal as a whole; without setsid it stays in ours and the killer relies on the marks.
-setsid=$(command -v setsid 2>/dev/null) || setsid=
+lookup setsid
+setsid=$found
 launch() {
   # Inherited by every descendant, whatever its uid, environment or title; only a hard
   # limit below the token (rare) keeps the command from carrying it.
