@@ -31,6 +31,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -200,7 +201,10 @@ class ScaleBenchmarkIT {
     Result result = new Result(n);
     Throwable failure = null;
 
+    // Progress writes: MODIFIED events of tasks already seen running, so that the write that
+    // starts a task (and the finalizer's before it) is not counted.
     AtomicInteger modified = new AtomicInteger();
+    Set<String> running = ConcurrentHashMap.newKeySet();
     Map<String, Instant> objectGone = new ConcurrentHashMap<>();
     Watch watch =
         client
@@ -211,7 +215,11 @@ class ScaleBenchmarkIT {
                   @Override
                   public void eventReceived(Action action, ExecTask t) {
                     if (action == Action.MODIFIED) {
-                      modified.incrementAndGet();
+                      boolean started =
+                          t.getStatus() != null && t.getStatus().getStartTime() != null;
+                      if (started && !running.add(t.getMetadata().getName())) {
+                        modified.incrementAndGet();
+                      }
                     } else if (action == Action.DELETED) {
                       objectGone.put(t.getMetadata().getName(), Instant.now());
                     }
@@ -700,8 +708,8 @@ class ScaleBenchmarkIT {
               + String.format(Locale.ROOT, "%.1f", steady.sandboxCpu())
               + "   (target operator <= 2)");
       table.row(
-          at + "ExecTask status writes per second while N run",
-          String.format(Locale.ROOT, "%.1f", steady.writesPerSecond()));
+          at + "status writes per second to running tasks",
+          String.format(Locale.ROOT, "%.1f", steady.writesPerSecond()) + "   (bound 20)");
     }
   }
 
