@@ -42,6 +42,7 @@ final class SandboxCrudStore extends KubernetesCrudDispatcher {
   /** The mock's lock: every write, and the events it sends, happen under its write half. */
   private final Lock writes = field("lock", ReadWriteLock.class).writeLock();
 
+  /** Its read half, under which the mock's reads run side by side. */
   private final Lock reads = field("lock", ReadWriteLock.class).readLock();
 
   /** The mock's store, replaced by the same store with an index by name. */
