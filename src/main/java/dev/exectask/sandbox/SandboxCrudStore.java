@@ -22,6 +22,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.Collections;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReadWriteLock;
 
@@ -222,6 +223,14 @@ final class SandboxCrudStore extends KubernetesCrudDispatcher {
       AttributeSet oldAttributes,
       GenericKubernetesResource resource,
       String newState) {
+    if (oldAttributes == null && newState != null) {
+      // A create. The mock's uids count up from 1 in every process (fabric8's generateId), so
+      // two sandboxes on one host would give their objects the same uids, and the tasks the
+      // same markers and state dirs; a cluster's uids are random.
+      ObjectNode created = parse(newState);
+      ((ObjectNode) created.path("metadata")).put("uid", UUID.randomUUID().toString());
+      newState = created.toString();
+    }
     String existing = oldAttributes == null ? null : map.get(oldAttributes);
     if (existing == null || newState == null) {
       super.processEvent(path, pathAttributes, oldAttributes, resource, newState);

@@ -12,6 +12,7 @@ import io.fabric8.mockwebserver.http.Headers;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import org.junit.jupiter.api.Test;
 
 /** The store's named reads, writes and deletes, which go through its index by name. */
@@ -85,6 +86,34 @@ class SandboxCrudStoreTest {
     assertEquals(
         "Started", body(get("/api/v1/namespaces/a/events/" + name)).path("reason").asText());
     assertEquals(2, body(get("/api/v1/namespaces/a/events")).path("items").size());
+  }
+
+  @Test
+  void twoSandboxesGiveTheSameObjectDifferentUidsAndTheCreateAnswersWithTheStoredOne()
+      throws Exception {
+    SandboxDispatcher one = new SandboxDispatcher(Clock.systemUTC());
+    SandboxDispatcher other = new SandboxDispatcher(Clock.systemUTC());
+    String namespace =
+        "{\"kind\":\"Namespace\",\"apiVersion\":\"v1\",\"metadata\":{\"name\":\"n\"}}";
+
+    String created =
+        uid(
+            one.dispatch(
+                request(HttpMethod.POST, "/api/v1/namespaces", "application/json", namespace)));
+    String elsewhere =
+        uid(
+            other.dispatch(
+                request(HttpMethod.POST, "/api/v1/namespaces", "application/json", namespace)));
+
+    assertEquals(
+        created,
+        uid(one.dispatch(request(HttpMethod.GET, "/api/v1/namespaces/n", "application/json", ""))));
+    assertFalse(created.equals(elsewhere), created + " in both sandboxes");
+    assertFalse(created.startsWith("00000000-0000-0000-"), created + " is a counter, not random");
+  }
+
+  private static String uid(MockResponse response) throws Exception {
+    return body(response).at("/metadata/uid").asText();
   }
 
   @Test
