@@ -40,16 +40,21 @@ final class SandboxCrudStore extends KubernetesCrudDispatcher {
   /** The mock's watches, each sent every event of the objects it matches. */
   private final Set<?> watches = field("watchEventListeners", Set.class);
 
+  private final ReadWriteLock lock = field("lock", ReadWriteLock.class);
+
   /** The mock's lock: every write, and the events it sends, happen under its write half. */
-  private final Lock writes = field("lock", ReadWriteLock.class).writeLock();
+  private final Lock writes = lock.writeLock();
 
   /** Its read half, under which the mock's reads run side by side. */
-  private final Lock reads = field("lock", ReadWriteLock.class).readLock();
+  private final Lock reads = lock.readLock();
 
   /** The mock's store, replaced by the same store with an index by name. */
   private final IndexedObjects objects = indexStore();
 
   private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** What a create on this thread stored (with the uid the store gave it), for its answer. */
+  private final ThreadLocal<String> createdState = new ThreadLocal<>();
 
   /** Set while the dispatcher creates an object whose initial status the server itself wrote. */
   private final ThreadLocal<Boolean> keepStatusOnCreate = ThreadLocal.withInitial(() -> false);
@@ -61,6 +66,18 @@ final class SandboxCrudStore extends KubernetesCrudDispatcher {
       return handleCreate(request);
     } finally {
       keepStatusOnCreate.set(false);
+    }
+  }
+
+  /** Creates the object, answered with it as stored: with its uid (see processEvent). */
+  @Override
+  public MockResponse handleCreate(RecordedRequest request) {
+    try {
+      MockResponse response = super.handleCreate(request);
+      String stored = createdState.get();
+      return response.code() == 201 && stored != null ? response.setBody(stored) : response;
+    } finally {
+      createdState.remove();
     }
   }
 
@@ -134,8 +151,11 @@ final class SandboxCrudStore extends KubernetesCrudDispatcher {
 
   @Override
   public MockResponse handleGet(String path) {
+    if (isWatch(path)) {
+      return super.handleGet(path);
+    }
     AttributeSet query = getKey(path);
-    if (isWatch(path) || !IndexedObjects.namesOne(query)) {
+    if (!IndexedObjects.namesOne(query)) {
       return super.handleGet(path);
     }
     reads.lock();
@@ -230,6 +250,7 @@ final class SandboxCrudStore extends KubernetesCrudDispatcher {
       ObjectNode created = parse(newState);
       ((ObjectNode) created.path("metadata")).put("uid", UUID.randomUUID().toString());
       newState = created.toString();
+      createdState.set(newState);
     }
     String existing = oldAttributes == null ? null : map.get(oldAttributes);
     if (existing == null || newState == null) {

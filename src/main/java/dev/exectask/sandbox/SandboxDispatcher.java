@@ -351,19 +351,6 @@ final class SandboxDispatcher extends Dispatcher {
     if (created.code() == 409) {
       throw new ApiException(ApiStatus.alreadyExists(target, name));
     }
-    if (created.code() == 201) {
-      // The object as stored: the store gives it its uid after the mock wrote its answer.
-      ResourcePath stored =
-          new ResourcePath(
-              target.group(),
-              target.version(),
-              target.namespace(),
-              target.plural(),
-              body(created).path("metadata").path("name").asText(),
-              null);
-      return warned(
-          json(201, find(stored).map(JsonNode::toString).orElse(bodyText(created))), warnings);
-    }
     return warned(json(created.code(), bodyText(created)), warnings);
   }
 

