@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -17,9 +18,10 @@ import org.jboss.logging.Logger;
 
 /**
  * The sandbox API server's audit log, as kube-apiserver keeps one ({@code --audit-log-path}): one
- * JSON line per request with its time, user, verb, HTTP method, full request URI and response code,
- * so that what an API server would record of a request (an exec's URL above all) can be read back.
- * Bounded like {@code --audit-log-maxsize}/{@code --audit-log-maxbackup}: past {@link
+ * JSON line per request with when it arrived and when it was answered ({@code
+ * requestReceivedTimestamp}, {@code stageTimestamp}), user, verb, HTTP method, full request URI and
+ * response code, so that what an API server would record of a request (an exec's URL above all) can
+ * be read back. Bounded like {@code --audit-log-maxsize}/{@code --audit-log-maxbackup}: past {@link
  * #DEFAULT_MAX_BYTES} the file moves to {@code audit.log.1} (replacing the previous one) and a new
  * one starts, so a long run keeps at most twice that on disk.
  */
@@ -57,12 +59,14 @@ final class AuditLog {
   }
 
   /**
-   * Records a request that was answered with {@code code}. {@code authorization} is the request's
-   * Authorization header: the log names the user it stands for, never the credential.
+   * Records a request that arrived at {@code received} and is answered now with {@code code}.
+   * {@code authorization} is the request's Authorization header: the log names the user it stands
+   * for, never the credential.
    */
-  void record(String method, String uri, String authorization, int code) {
+  void record(Instant received, String method, String uri, String authorization, int code) {
     Map<String, Object> line = new LinkedHashMap<>();
-    line.put("requestReceivedTimestamp", clock.instant().toString());
+    line.put("requestReceivedTimestamp", received.toString());
+    line.put("stageTimestamp", clock.instant().toString());
     line.put("user", user(authorization));
     line.put("verb", verb(method, uri));
     line.put("method", method);

@@ -25,6 +25,8 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Proxy;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -62,23 +64,30 @@ final class SandboxHttpServer extends MockWebServer {
 
   private static final int REQUEST_THREADS = 8;
 
+  /**
+   * Event loops serving connections (TLS handshakes, websocket frames), one server each on the same
+   * port: Vert.x hands each new connection to the next. One loop would queue every handshake behind
+   * every frame of a thousand open exec streams.
+   */
+  private static final int EVENT_LOOPS = Math.max(2, Runtime.getRuntime().availableProcessors());
+
   private final Vertx vertx;
   private final ExecBackend execBackend;
   private final PemKeyCertOptions tls;
   private final ExecutorService threads;
 
   /**
-   * Requests are answered here, off the event loop: the server has one event loop, and a request
-   * that validates against a CRD, scans the store or waits for a write would otherwise hold up
-   * every other request and every TLS handshake behind it. Writes still run one at a time (the
-   * dispatcher's lock), reads in parallel.
+   * Requests are answered here, off the event loops: a request that validates against a CRD or
+   * waits for a write would otherwise hold up every TLS handshake and every frame of the
+   * connections its loop serves. Writes to one object run one at a time (the dispatcher's locks),
+   * reads in parallel.
    */
   private final ExecutorService requests;
 
   private final ExecConnections connections = new ExecConnections();
   private final AuditLog auditLog;
   private SandboxDispatcher dispatcher;
-  private HttpServer server;
+  private final List<HttpServer> servers = new ArrayList<>();
   private String host = "127.0.0.1";
   private volatile int port;
 
@@ -118,7 +127,7 @@ final class SandboxHttpServer extends MockWebServer {
 
   @Override
   public synchronized void start(InetAddress address, int requestedPort) {
-    if (server != null) {
+    if (!servers.isEmpty()) {
       throw new IllegalStateException("start() already called");
     }
     host = address.getHostAddress();
@@ -139,17 +148,26 @@ final class SandboxHttpServer extends MockWebServer {
             .setMaxInitialLineLength(MAX_REQUEST_HEAD)
             .setMaxHeaderSize(MAX_REQUEST_HEAD)
             .setHandle100ContinueAutomatically(true);
-    server = vertx.createHttpServer(options).requestHandler(this::handle);
-    port = await(server.listen()).actualPort();
+    // Created from this (non-Vert.x) thread, each server gets an event loop of its own, and they
+    // share the port. Any free port is asked for as -1: Vert.x shares a random port among the
+    // servers that ask for the same negative one (servers on port 0 would get one each).
+    if (requestedPort == 0) {
+      options.setPort(-1);
+    }
+    for (int i = 0; i < EVENT_LOOPS; i++) {
+      HttpServer server = vertx.createHttpServer(options).requestHandler(this::handle);
+      servers.add(server);
+      port = await(server.listen()).actualPort();
+    }
     dispatcher.serverAddress(host + ":" + port);
   }
 
   @Override
   public synchronized void shutdown() {
-    if (server != null) {
+    for (HttpServer server : servers) {
       await(server.close());
-      server = null;
     }
+    servers.clear();
     threads.shutdownNow();
     requests.shutdownNow();
     await(vertx.close());
@@ -171,20 +189,19 @@ final class SandboxHttpServer extends MockWebServer {
   }
 
   private void handle(HttpServerRequest request) {
+    Instant received = Instant.now();
     if (auditLog != null) {
       HttpServerResponse response = request.response();
-      response.headersEndHandler(v -> audit(request, response.getStatusCode()));
+      response.headersEndHandler(v -> audit(request, received, response.getStatusCode()));
     }
     try {
-      route(request);
+      route(request, received);
     } catch (RuntimeException e) {
-      LOG.errorf(e, "sandbox API failed on %s %s", request.method(), request.uri());
-      ApiStatus.Error error = ApiStatus.internalError(String.valueOf(e));
-      write(request.response(), SandboxDispatcher.json(error.code(), error.body()));
+      write(request.response(), failed(request, e));
     }
   }
 
-  private void route(HttpServerRequest request) {
+  private void route(HttpServerRequest request, Instant received) {
     QueryStringDecoder uri = new QueryStringDecoder(request.uri());
     Map<String, List<String>> query = uri.parameters();
     Matcher execCount = EXEC_COUNT.matcher(uri.path());
@@ -199,13 +216,13 @@ final class SandboxHttpServer extends MockWebServer {
         && target.get().group().isEmpty()
         && target.get().plural().equals("pods")
         && "exec".equals(target.get().subresource())) {
-      exec(request, target.get(), query, upgrade);
+      exec(request, received, target.get(), query, upgrade);
     } else if (request.method() == io.vertx.core.http.HttpMethod.GET
         && !upgrade
         && SandboxDispatcher.isTrue(SandboxDispatcher.first(query, "watch"))) {
       httpWatch(request, query);
     } else if (upgrade) {
-      dispatch(request, null);
+      dispatch(request, received);
     } else {
       Context loop = vertx.getOrCreateContext();
       request
@@ -234,20 +251,25 @@ final class SandboxHttpServer extends MockWebServer {
     try {
       return dispatcher.dispatch(recorded);
     } catch (RuntimeException e) {
-      LOG.errorf(e, "sandbox API failed on %s %s", request.method(), request.uri());
-      ApiStatus.Error error = ApiStatus.internalError(String.valueOf(e));
-      return SandboxDispatcher.json(error.code(), error.body());
+      return failed(request, e);
     }
   }
 
-  private void dispatch(HttpServerRequest request, Buffer body) {
-    RecordedRequest recorded = recorded(request, body);
+  /** A failure of the sandbox's own, answered as an API server's 500 Status. */
+  private static MockResponse failed(HttpServerRequest request, RuntimeException e) {
+    LOG.errorf(e, "sandbox API failed on %s %s", request.method(), request.uri());
+    ApiStatus.Error error = ApiStatus.internalError(String.valueOf(e));
+    return SandboxDispatcher.json(error.code(), error.body());
+  }
+
+  private void dispatch(HttpServerRequest request, Instant received) {
+    RecordedRequest recorded = recorded(request, null);
     MockResponse response = answer(request, recorded);
     if (response.getWebSocketListener() != null) {
       MockResponse upgraded = response;
       request
           .toWebSocket()
-          .onSuccess(webSocket -> audit(request, 101))
+          .onSuccess(webSocket -> audit(request, received, 101))
           .onSuccess(new ServerWebSocketHandler(recorded, upgraded))
           .onFailure(e -> LOG.debugf(e, "websocket upgrade of %s failed", request.uri()));
       return;
@@ -259,26 +281,54 @@ final class SandboxHttpServer extends MockWebServer {
    * Records an answered request; plain responses are recorded as their head is written, upgrades to
    * a websocket (which write no response head through Vert.x) as they succeed.
    */
-  private void audit(HttpServerRequest request, int code) {
+  private void audit(HttpServerRequest request, Instant received, int code) {
     if (auditLog != null) {
       auditLog.record(
-          request.method().name(), request.uri(), request.getHeader("Authorization"), code);
+          received,
+          request.method().name(),
+          request.uri(),
+          request.getHeader("Authorization"),
+          code);
     }
   }
 
+  /**
+   * Admits the exec off the event loop (reading the pod waits for any write in progress, as every
+   * read of the store does), then upgrades it back on the loop; the request stays paused between.
+   */
   private void exec(
       HttpServerRequest request,
+      Instant received,
       ResourcePath target,
       Map<String, List<String>> query,
       boolean upgrade) {
-    ExecRequest checked;
+    Context loop = vertx.getOrCreateContext();
+    request.pause();
     try {
-      checked =
-          dispatcher.checkExec(ExecRequest.fromQuery(target.namespace(), target.name(), query));
-    } catch (SandboxDispatcher.ApiException e) {
-      write(request.response(), SandboxDispatcher.json(e.error.code(), e.error.body()));
-      return;
+      requests.execute(
+          () -> {
+            MockResponse refused;
+            try {
+              ExecRequest checked =
+                  dispatcher.checkExec(
+                      ExecRequest.fromQuery(target.namespace(), target.name(), query));
+              loop.runOnContext(v -> execChecked(request, received, checked, upgrade));
+              return;
+            } catch (SandboxDispatcher.ApiException e) {
+              refused = SandboxDispatcher.json(e.error.code(), e.error.body());
+            } catch (RuntimeException e) {
+              refused = failed(request, e);
+            }
+            MockResponse answer = refused;
+            loop.runOnContext(v -> write(request.response(), answer));
+          });
+    } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
+      request.response().setStatusCode(503).end();
     }
+  }
+
+  private void execChecked(
+      HttpServerRequest request, Instant received, ExecRequest checked, boolean upgrade) {
     if (checked.nodeLost() && request.getHeader("Upgrade") != null) {
       // The API server dials the kubelet before it upgrades the client, and times out, whatever
       // the protocol: kubectl's fallback to SPDY meets the same error.
@@ -304,7 +354,7 @@ final class SandboxHttpServer extends MockWebServer {
     HttpConnection connection = request.connection();
     request
         .toWebSocket()
-        .onSuccess(webSocket -> audit(request, 101))
+        .onSuccess(webSocket -> audit(request, received, 101))
         .onSuccess(
             webSocket ->
                 new ExecSession(

@@ -19,24 +19,29 @@ class AuditLogTest {
 
   static final Clock CLOCK = Clock.fixed(Instant.parse("2026-01-02T03:04:05Z"), ZoneOffset.UTC);
 
+  static final Instant RECEIVED = Instant.parse("2026-01-02T03:04:04.750Z");
+
   @TempDir Path dir;
 
   @Test
-  void aLineNamesTimeUserVerbMethodUriAndCodeButNeverTheToken() throws Exception {
+  void aLineNamesArrivalAnswerUserVerbMethodUriAndCodeButNeverTheToken() throws Exception {
     Path file = dir.resolve("audit.log");
     AuditLog log = AuditLog.to(file, 1024 * 1024, CLOCK);
-    log.record("POST", "/api/v1/namespaces/a/pods/p/exec?command=sh", "Bearer sandbox", 101);
-    log.record("GET", "/api/v1/namespaces/a/pods?watch=true", null, 200);
+    log.record(
+        RECEIVED, "POST", "/api/v1/namespaces/a/pods/p/exec?command=sh", "Bearer sandbox", 101);
+    log.record(RECEIVED, "GET", "/api/v1/namespaces/a/pods?watch=true", null, 200);
     assertEquals(
         List.of(
-            "{\"requestReceivedTimestamp\":\"2026-01-02T03:04:05Z\",\"user\":\"sandbox\","
+            "{\"requestReceivedTimestamp\":\"2026-01-02T03:04:04.750Z\",\"stageTimestamp\":\"2026-01-02T03:04:05Z\","
+                + "\"user\":\"sandbox\","
                 + "\"verb\":\"create\",\"method\":\"POST\","
                 + "\"requestURI\":\"/api/v1/namespaces/a/pods/p/exec?command=sh\",\"code\":101}",
-            "{\"requestReceivedTimestamp\":\"2026-01-02T03:04:05Z\",\"user\":\"system:anonymous\","
+            "{\"requestReceivedTimestamp\":\"2026-01-02T03:04:04.750Z\",\"stageTimestamp\":\"2026-01-02T03:04:05Z\","
+                + "\"user\":\"system:anonymous\","
                 + "\"verb\":\"watch\",\"method\":\"GET\","
                 + "\"requestURI\":\"/api/v1/namespaces/a/pods?watch=true\",\"code\":200}"),
         Files.readAllLines(file));
-    log.record("GET", "/api/v1/pods", "Bearer some-other-credential", 401);
+    log.record(RECEIVED, "GET", "/api/v1/pods", "Bearer some-other-credential", 401);
     assertFalse(Files.readString(file).contains("some-other-credential"));
     assertTrue(Files.readString(file).contains("\"user\":\"system:unknown\""));
   }
@@ -47,7 +52,7 @@ class AuditLogTest {
     long bound = 2000;
     AuditLog log = AuditLog.to(file, bound, CLOCK);
     for (int i = 0; i < 1000; i++) {
-      log.record("GET", "/api/v1/namespaces/a/pods/p" + i, "Bearer sandbox", 200);
+      log.record(RECEIVED, "GET", "/api/v1/namespaces/a/pods/p" + i, "Bearer sandbox", 200);
     }
     assertTrue(Files.size(file) <= bound, "audit.log is " + Files.size(file) + " bytes");
     assertTrue(Files.size(dir.resolve("audit.log.1")) <= bound);
