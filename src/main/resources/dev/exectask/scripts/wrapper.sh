@@ -34,14 +34,13 @@
 # payload, the same sentence in the state dir's "failed"); 2 on a malformed call.
 #
 # State dir (first writable of ${TMPDIR:-/tmp}/.exectask/UID, /dev/shm/.exectask/UID;
-# none: only a payload without stdin can be taken, and the command runs untracked), read
-# by the killer and the observer:
+# none: the command is not started), read by the killer and the observer:
 #   pid      "WRAPPER_PID COMMAND_PID COMMAND_STARTTIME WRAPPER_STARTTIME" (starttime:
 #            field 22 of /proc/PID/stat, to tell a reused pid); COMMAND_* 0 until it starts
 #   exit     "STATUS [EPOCH_SECONDS]": the command's exit status and when it ended
 #   failed   one sentence: why the command was never started
-#   payload  the payload as read, removed as soon as the command starts (secrets)
-#   stdin    the command's input, removed when the command ends
+#   stdin    the command's input, removed when the command ends (the header is read with
+#            the read builtin, a byte at a time, and never reaches the disk)
 #   stdout.rec, stderr.rec
 #            "TOTAL\n" then the last 4 KiB of the stream: how many bytes the command wrote
 #            to it in all, and its tail, rewritten whole (through a rename) after each read
@@ -75,7 +74,6 @@ publish() {
 } 2>/dev/null
 
 fail() {
-  [ -z "$state" ] || rm -f "$state/payload"
   [ -z "$state" ] || [ "$1" != 126 ] || publish failed "$2"
   printf 'exectask: %s\n' "$2" >&2
   exit "$1"
@@ -93,19 +91,12 @@ proc $$
 wrapper_start=$p_start
 [ -z "$state" ] || publish pid "$$ 0 0 $wrapper_start" || state=
 
-# Exactly PAYLOAD_BYTES and no more: waiting for end-of-file would wait forever. dd with
-# bs=1 is the fallback for a head without -c (which refuses the option before it reads);
-# a short pipe read cannot fool it, and a payload that arrives short is caught below.
-payload=${state:-/nonexistent}/payload
 [ -n "$state" ] || fail 126 "cannot buffer the task's input: no writable directory in $bases"
-head -c "$payload_bytes" >"$payload" 2>/dev/null ||
-  dd bs=1 count="$payload_bytes" of="$payload" 2>/dev/null ||
-  fail 126 'cannot buffer the task input'
-got=$(wc -c <"$payload")
-got=$((got + 0))
+
 # A dropped connection ends stdin early: never run the command on a prefix of its input.
-[ "$got" = "$payload_bytes" ] ||
-  fail 126 "stdin was cut short: got $got of $payload_bytes bytes"
+cut_short() {
+  fail 126 "stdin was cut short: got $1 of $payload_bytes bytes"
+}
 
 # A field without an escape is its own value: no subshell for it.
 decode() {
@@ -119,10 +110,16 @@ decode() {
 }
 
 # The header lists the variables first, then the argv: the marker goes between them, last
-# of the assignments.
+# of the assignments. It is read from stdin itself, which never reaches end-of-file: the
+# read builtin takes a pipe a byte at a time, so nothing past the "." line is consumed.
+# Every header byte is ASCII (see above): a line's length is its size in bytes.
 set --
-workdir= input= args=0
-while IFS= read -r line; do
+workdir= input= args=0 got=0
+while :; do
+  line=
+  IFS= read -r line || cut_short $((got + ${#line}))
+  got=$((got + ${#line} + 1))
+  [ "$got" -le "$payload_bytes" ] || fail 2 'wrapper got a malformed payload'
   case $line in
     'e '*)
       [ "$args" = 0 ] || fail 2 'wrapper got a malformed payload'
@@ -143,17 +140,27 @@ while IFS= read -r line; do
     .) break ;;
     *) fail 2 'wrapper got a malformed payload' ;;
   esac
-done <"$payload"
+done
 [ "$args" != 0 ] || fail 2 'wrapper got a payload without a command'
 
+# The command's input follows the header: exactly that many bytes and no more. dd with bs=1
+# is the fallback for a head without -c (which refuses the option before it reads); a short
+# pipe read cannot fool it, and input that arrives short is caught by its size.
 case $input in
-  -) input=/dev/null ;;
-  0) : >"$state/stdin" && input=$state/stdin || fail 126 'cannot buffer stdin' ;;
+  -) input=/dev/null stdin_bytes=0 ;;
   '' | *[!0-9]*) fail 2 'wrapper got a malformed payload' ;;
-  *) tail -c "$input" "$payload" >"$state/stdin" && input=$state/stdin || fail 126 'cannot buffer stdin' ;;
+  0) : >"$state/stdin" && input=$state/stdin stdin_bytes=0 || fail 126 'cannot buffer stdin' ;;
+  *)
+    stdin_bytes=$input
+    input=$state/stdin
+    head -c "$stdin_bytes" >"$input" 2>/dev/null ||
+      dd bs=1 count="$stdin_bytes" of="$input" 2>/dev/null ||
+      fail 126 'cannot buffer stdin'
+    s_got=$(wc -c <"$input")
+    [ "$((s_got + 0))" = "$stdin_bytes" ] || cut_short $((got + s_got))
+    ;;
 esac
-# The values are in this shell's memory now; a secret must not stay on disk.
-rm -f "$payload"
+[ $((got + stdin_bytes)) = "$payload_bytes" ] || fail 2 'wrapper got a malformed payload'
 
 # "./" keeps a directory named "-..." from reading as an option or as OLDPWD; CDPATH=
 # keeps cd from looking elsewhere, and from printing where it went on the command's stdout.
@@ -278,5 +285,5 @@ while [ "$r_wait" -gt 0 ] && { proc "${relay_out:-0}" || proc "${relay_err:-0}";
   r_wait=$((r_wait - 1))
 done
 publish exit "$status $(date +%s 2>/dev/null)"
-rm -f "$state/stdin" 2>/dev/null
+[ "$input" = /dev/null ] || rm -f "$state/stdin" 2>/dev/null
 exit "$status"
