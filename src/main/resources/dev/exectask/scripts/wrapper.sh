@@ -43,7 +43,8 @@
 #            the read builtin, a byte at a time, and never reaches the disk)
 #   stdout.rec, stderr.rec
 #            "TOTAL\n" then the last 4 KiB of the stream: how many bytes the command wrote
-#            to it in all, and its tail, rewritten whole (through a rename) after each read
+#            to it in all, and its tail, rewritten whole (through a rename) after each read;
+#            empty for a moment at first, before its first line "0" is written
 #   stdout.fifo, stderr.fifo, stdout.chunk, stderr.chunk, stdout.count, stderr.count
 #            the relays' FIFOs, the chunk each is passing on and what dd said of it, removed
 #            as a relay ends
@@ -213,7 +214,9 @@ esac
 # Reads the FIFO $2 to its end, relaying each chunk to fd 1 and keeping the record $1.rec.
 relay() {
   r_rec=$state/$1.rec r_chunk=$state/$1.chunk r_count=$state/$1.count r_total=0
-  publish "$1.rec" 0
+  # The first record is written in place, not renamed (one mv fewer): a reader that comes
+  # before its one write sees it empty, which the observer takes as no record yet.
+  echo 0 >"$r_rec" 2>/dev/null
   exec 3<"$2"
   while dd bs=65536 count=1 of="$r_chunk" <&3 2>"$r_count"; do
     # dd's last line says how many bytes it copied (GNU, busybox and toybox alike: "N bytes"

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -893,6 +894,26 @@ class InContainerScriptsBehaviourTest {
           .atMost(TIMEOUT)
           .until(
               () -> firstLine(task.runObserver().stdout()), "exectask-observer exited=5"::equals);
+    }
+
+    /** A relay writes its first record in place: a look before that write finds it empty. */
+    @EachShellAndFallback
+    void anEmptyRecordIsNoRecordYetAndTheReportStaysReadable(Shell shell) throws IOException {
+      Task task = task(shell);
+      task.startWrapper(List.of("sh", "-c", "echo started; sleep 300"), List.of(), null, null);
+      task.awaitCommandPid();
+      await()
+          .atMost(TIMEOUT)
+          .until(() -> task.runObserver().stdout(), out -> out.contains("\nstarted\n"));
+
+      Files.write(task.stateDir().resolve("stderr.rec"), new byte[0]);
+
+      String out = task.runObserver().stdout();
+      assertEquals("exectask-observer running\n" + "exectask-output stdout 10\n8\nstarted\n", out);
+      ObserverReport report = InContainerScripts.parseObserverReport(out.getBytes(UTF_8));
+      assertEquals(8, report.stdout().totalBytes());
+      assertNull(report.stderr(), "no stderr record yet");
+      assertEquals(0, task.runKiller(10).exitCode());
     }
 
     @EachShellAndFallback
