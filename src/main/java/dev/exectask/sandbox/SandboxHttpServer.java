@@ -295,6 +295,8 @@ final class SandboxHttpServer extends MockWebServer {
   /**
    * Admits the exec off the event loop (reading the pod waits for any write in progress, as every
    * read of the store does), then upgrades it back on the loop; the request stays paused between.
+   * The check runs on the exec threads, not the request threads: an exec, a kill above all, does
+   * not queue behind a burst of writes.
    */
   private void exec(
       HttpServerRequest request,
@@ -305,7 +307,7 @@ final class SandboxHttpServer extends MockWebServer {
     Context loop = vertx.getOrCreateContext();
     request.pause();
     try {
-      requests.execute(
+      threads.execute(
           () -> {
             MockResponse refused;
             try {
