@@ -58,6 +58,11 @@ final class AuditLog {
     return log;
   }
 
+  /** The log's time now: a request's arrival, stamped with the clock that stamps its answer. */
+  Instant now() {
+    return clock.instant();
+  }
+
   /**
    * Records a request that arrived at {@code received} and is answered now with {@code code}.
    * {@code authorization} is the request's Authorization header: the log names the user it stands

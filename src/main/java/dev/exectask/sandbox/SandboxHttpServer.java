@@ -189,7 +189,7 @@ final class SandboxHttpServer extends MockWebServer {
   }
 
   private void handle(HttpServerRequest request) {
-    Instant received = Instant.now();
+    Instant received = auditLog == null ? null : auditLog.now();
     if (auditLog != null) {
       HttpServerResponse response = request.response();
       response.headersEndHandler(v -> audit(request, received, response.getStatusCode()));
@@ -235,12 +235,19 @@ final class SandboxHttpServer extends MockWebServer {
   /** Dispatches a plain request on {@link #requests}; the answer is written on the event loop. */
   private void answerOffLoop(HttpServerRequest request, Buffer body, Context loop) {
     RecordedRequest recorded = recorded(request, body);
+    offLoop(
+        requests,
+        request,
+        () -> {
+          MockResponse answer = answer(request, recorded);
+          loop.runOnContext(v -> write(request.response(), answer));
+        });
+  }
+
+  /** Runs {@code work} on {@code pool}; a server shutting down answers 503 instead. */
+  private static void offLoop(ExecutorService pool, HttpServerRequest request, Runnable work) {
     try {
-      requests.execute(
-          () -> {
-            MockResponse answer = answer(request, recorded);
-            loop.runOnContext(v -> write(request.response(), answer));
-          });
+      pool.execute(work);
     } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
       request.response().setStatusCode(503).end();
     }
@@ -306,27 +313,25 @@ final class SandboxHttpServer extends MockWebServer {
       boolean upgrade) {
     Context loop = vertx.getOrCreateContext();
     request.pause();
-    try {
-      threads.execute(
-          () -> {
-            MockResponse refused;
-            try {
-              ExecRequest checked =
-                  dispatcher.checkExec(
-                      ExecRequest.fromQuery(target.namespace(), target.name(), query));
-              loop.runOnContext(v -> execChecked(request, received, checked, upgrade));
-              return;
-            } catch (SandboxDispatcher.ApiException e) {
-              refused = SandboxDispatcher.json(e.error.code(), e.error.body());
-            } catch (RuntimeException e) {
-              refused = failed(request, e);
-            }
-            MockResponse answer = refused;
-            loop.runOnContext(v -> write(request.response(), answer));
-          });
-    } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
-      request.response().setStatusCode(503).end();
-    }
+    offLoop(
+        threads,
+        request,
+        () -> {
+          MockResponse refused;
+          try {
+            ExecRequest checked =
+                dispatcher.checkExec(
+                    ExecRequest.fromQuery(target.namespace(), target.name(), query));
+            loop.runOnContext(v -> execChecked(request, received, checked, upgrade));
+            return;
+          } catch (SandboxDispatcher.ApiException e) {
+            refused = SandboxDispatcher.json(e.error.code(), e.error.body());
+          } catch (RuntimeException e) {
+            refused = failed(request, e);
+          }
+          MockResponse answer = refused;
+          loop.runOnContext(v -> write(request.response(), answer));
+        });
   }
 
   private void execChecked(

@@ -35,12 +35,13 @@ say() {
     # "command": a failed redirection of a bare exec would end the shell.
     { command exec 4<"$state/$s_stream.rec"; } 2>/dev/null || continue
     s_len=$(wc -c </proc/self/fd/4) || continue
+    s_len=$((s_len + 0))
     # Empty: the relay has only just created it.
-    [ "$((s_len + 0))" -gt 0 ] || {
+    [ "$s_len" -gt 0 ] || {
       exec 4<&-
       continue
     }
-    echo "exectask-output $s_stream $((s_len + 0))"
+    echo "exectask-output $s_stream $s_len"
     cat <&4
     exec 4<&-
   done
