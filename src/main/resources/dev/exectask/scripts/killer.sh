@@ -326,7 +326,7 @@ report() {
   exited=
   if [ -n "$state" ]; then
     e_code= e_at=
-    read -r e_code e_at 2>/dev/null <"$state/exit"
+    read -r e_code e_at 2>/dev/null <"$state/exit" || e_code=
     case $e_code in '' | *[!0-9]*) ;; *)
       exited=" exited=$e_code"
       case $e_at in '' | *[!0-9]*) ;; *) exited="$exited at=$e_at" ;; esac

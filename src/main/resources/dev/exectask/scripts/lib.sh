@@ -82,7 +82,7 @@ load_state() {
   for s_base in $bases; do
     [ -d "$s_base/.exectask/$uid" ] || continue
     state=$s_base/.exectask/$uid
-    read -r w_pid c_pid c_start w_start 2>/dev/null <"$state/pid"
+    read -r w_pid c_pid c_start w_start 2>/dev/null <"$state/pid" || w_pid=0
     break
   done
   case " $w_pid $c_pid $c_start $w_start " in

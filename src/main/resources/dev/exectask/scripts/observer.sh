@@ -5,7 +5,7 @@
 # state dir and /proc) and never kills anything.
 #
 # Needs from lib.sh: task_uid, same, load_state, find_marked, pause. Besides builtins it
-# uses only tr, grep, wc, cat and sleep. Run as
+# uses only tr, grep, wc, head (or dd), tail and sleep. Run as
 #   sh -c "$LIB$OBSERVER" exectask-observer UID TOKEN
 # Prints one line on stdout:
 #   exectask-observer exited=N          the command ended with status N (128+signal when
@@ -20,7 +20,8 @@
 #   exectask-observer absent            neither a state dir nor a marked process
 # then, for each stream the wrapper keeps a record of (see wrapper.sh), a line
 #   exectask-output STREAM LENGTH       STREAM stdout or stderr
-# followed by the LENGTH bytes of the record as they are: "TOTAL\n" and the stream's tail.
+# followed by LENGTH bytes: "TOTAL\n", how many bytes the command wrote to the stream in all,
+# and the last 4 KiB of them (fewer when it wrote fewer), from the stream's log.
 # Exit codes: 0 with those lines, 2 on a malformed call (nothing printed).
 
 task_uid "$1" "$2" exectask-observer
@@ -30,22 +31,34 @@ interval=0.25
 say() {
   echo "exectask-observer $1"
   [ -z "$state" ] || for s_stream in stdout stderr; do
-    # One open file, measured and copied through /proc/self/fd: the relay renames a new
-    # record into place at any time, and length and bytes must be of the same one.
-    # "command": a failed redirection of a bare exec would end the shell.
-    { command exec 4<"$state/$s_stream.rec"; } 2>/dev/null || continue
-    s_len=$(wc -c </proc/self/fd/4) || continue
-    s_len=$((s_len + 0))
-    # Empty: the relay has only just created it.
-    [ "$s_len" -gt 0 ] || {
+    # One open file, measured and copied through /proc/self/fd: the relay appends to its log
+    # and renames a shorter one into place at any time, and the total and the tail printed
+    # must be of the same bytes. "command": a failed redirection of a bare exec would end
+    # the shell.
+    { command exec 4<"$state/$s_stream.log"; } 2>/dev/null || continue
+    # Its first line is the stream offset of the data after it. Empty, or shorter than
+    # measured: the relay has only just created it.
+    s_len=$(wc -c </proc/self/fd/4) && s_len=$((s_len + 0)) &&
+      IFS= read -r s_base <&4 && case $s_base in '' | *[!0-9]*) false ;; esac &&
+      s_data=$((s_len - ${#s_base} - 1)) && [ "$s_data" -ge 0 ] || {
       exec 4<&-
       continue
     }
-    echo "exectask-output $s_stream $s_len"
-    cat <&4
+    s_keep=$s_data
+    [ "$s_keep" -le 4096 ] || s_keep=4096
+    s_total=$((s_base + s_data))
+    echo "exectask-output $s_stream $((${#s_total} + 1 + s_keep))"
+    echo "$s_total"
+    first "$s_len" </proc/self/fd/4 | tail -c "$s_keep"
     exec 4<&-
   done
   exit 0
+}
+
+# The first $1 bytes of a regular file on stdin: head -c, or one read of dd where head has no -c
+# (it refuses the option before it reads).
+first() {
+  head -c "$1" 2>/dev/null || dd bs="$1" count=1 2>/dev/null
 }
 
 untracked() {
@@ -53,12 +66,13 @@ untracked() {
   if [ "$marked" = ' ' ]; then say absent; else say running-untracked; fi
 }
 
-# The wrapper renames its records into place whole, so what is there is the final word.
+# The wrapper writes each record in one write: what is there, with its newline, is the final
+# word.
 exited() {
   e_why=
-  { IFS= read -r e_why || [ -n "$e_why" ]; } 2>/dev/null <"$state/failed" && say "failed $e_why"
+  IFS= read -r e_why 2>/dev/null <"$state/failed" && say "failed $e_why"
   e_code=
-  read -r e_code e_rest 2>/dev/null <"$state/exit"
+  read -r e_code e_rest 2>/dev/null <"$state/exit" || e_code=
   case $e_code in '' | *[!0-9]*) return 1 ;; esac
   say "exited=$e_code"
 }

@@ -3,7 +3,7 @@
 # started, so the operator needs the marks and the state this script leaves behind.
 #
 # Needs from lib.sh: task_uid, number, proc, state_bases, pause. Besides builtins it uses mkdir,
-# mv, rm, wc, tail, cat, dd, env, head (or dd) and, when present, mkfifo, setsid and date. Run as
+# mv, rm, wc, tail, dd, env, head (or dd) and, when present, mkfifo, setsid and date. Run as
 #   sh -c "$LIB$WRAPPER" exectask-wrapper UID TOKEN PAYLOAD_BYTES
 #   UID            the task's metadata.uid ([A-Za-z0-9-]+); the marker EXECTASK_UID=UID
 #   TOKEN          the task's CPU-time token: the command's soft RLIMIT_CPU (see lib.sh)
@@ -41,22 +41,25 @@
 #   failed   one sentence: why the command was never started
 #   stdin    the command's input, removed when the command ends (the header is read with
 #            the read builtin, a byte at a time, and never reaches the disk)
-#   stdout.rec, stderr.rec
-#            "TOTAL\n" then the last 4 KiB of the stream: how many bytes the command wrote
-#            to it in all, and its tail, rewritten whole (through a rename) after each read;
-#            empty for a moment at first, before its first line "0" is written
-#   stdout.fifo, stderr.fifo, stdout.chunk, stderr.chunk, stdout.count, stderr.count
-#            the relays' FIFOs, the chunk each is passing on and what dd said of it, removed
-#            as a relay ends
+#   stdout.log, stderr.log
+#            a line "BASE", the stream offset of the bytes after it, then the command's
+#            output from that offset on: the relay appends each chunk, and past 16 KiB
+#            renames into place a log that starts again from the last 4 KiB; empty for a
+#            moment at first, before its first line "0" is written
+#   stdout.fifo, stderr.fifo, stdout.count, stderr.count
+#            the relays' FIFOs and what dd said of the last chunk, removed once the command
+#            and its relays are done
+# Every record but the logs is one line written in place by one write: see publish.
 #
 # Output relay. The command writes into two FIFOs; one relay per stream reads them in
-# chunks of at most 64 KiB, passes each chunk on to this exec's stdout or stderr and
-# rewrites the stream's record. So the record, not the exec connection, is what knows the
-# output: a connection cut (or an operator restart) loses nothing of the totals or the
-# tail, and a relay whose stream is gone goes on reading (a write that fails is ignored),
-# so the command is never stopped by a dead connection. Disk use per stream: the record
-# (4 KiB and a line, twice while it is rewritten) and the chunk being relayed (at most
-# 64 KiB): under 73 KiB, 146 KiB per task. The relays are children of this wrapper, not of the command:
+# chunks of at most 64 KiB, appends each chunk to the stream's log and passes it on from
+# there to this exec's stdout or stderr: two processes per chunk (dd, tail). So the log, not
+# the exec connection, is what knows the output: a connection cut (or an operator restart)
+# loses nothing of the totals or the last 4 KiB, and a relay whose stream is gone goes on
+# reading (a write that fails is ignored), so the command is never stopped by a dead
+# connection. Disk use per stream: the log (under 16 KiB and a chunk of 64 KiB, plus 4 KiB
+# while it starts again): under 84 KiB, 168 KiB per task. The relays are children of this
+# wrapper, not of the command:
 # they carry no mark and are not the killer's business; they end when the last writer of
 # their FIFO is gone, which is when the command's tree is. Without mkfifo the command
 # writes to the exec streams directly and no record is kept.
@@ -69,9 +72,11 @@ task_uid "$1" "$2" exectask-wrapper
 number "$3" 'payload size' exectask-wrapper
 payload_bytes=$number
 
-# Writes through a temporary file and a rename so that a reader never sees half a file.
+# Writes a record in place, in one write (no mv to run): Linux grows a file's size only once
+# the bytes written are in it, so a reader finds the record empty or whole, and takes empty
+# (or a line without its newline) as no record yet.
 publish() {
-  printf '%s\n' "$2" >"$state/$1.tmp" && mv -f "$state/$1.tmp" "$state/$1"
+  printf '%s\n' "$2" >"$state/$1"
 } 2>/dev/null
 
 fail() {
@@ -211,31 +216,38 @@ case $argv0 in
     ;;
 esac
 
-# Reads the FIFO $2 to its end, relaying each chunk to fd 1 and keeping the record $1.rec.
+# Reads the FIFO $2 to its end, appending each chunk to the log $1.log (see above) and
+# relaying it to fd 1 from there. r_base is the log's first line, r_size its data's length.
 relay() {
-  r_rec=$state/$1.rec r_chunk=$state/$1.chunk r_count=$state/$1.count r_total=0
-  # The first record is written in place, not renamed (one mv fewer): a reader that comes
-  # before its one write sees it empty, which the observer takes as no record yet.
-  echo 0 >"$r_rec" 2>/dev/null
+  r_log=$state/$1.log r_count=$state/$1.count r_base=0 r_size=0
+  # Written in place, not renamed (one mv fewer): a reader that comes before this one write
+  # sees the log empty, which the observer takes as no log yet.
+  echo 0 >"$r_log" 2>/dev/null
   exec 3<"$2"
-  while dd bs=65536 count=1 of="$r_chunk" <&3 2>"$r_count"; do
+  while dd bs=65536 count=1 <&3 2>"$r_count" >>"$r_log"; do
     # dd's last line says how many bytes it copied (GNU, busybox and toybox alike: "N bytes"
-    # or "1 byte"); wc counts where it does not.
+    # or "1 byte"); the log's size says it where it does not.
     r_got=
     while read -r r_n r_unit r_rest; do
       case $r_unit in byte | bytes) r_got=$r_n ;; esac
     done <"$r_count" 2>/dev/null
-    case $r_got in '' | *[!0-9]*) r_got=$(wc -c <"$r_chunk") || break ;; esac
-    r_got=$((r_got + 0))
+    case $r_got in
+      '' | *[!0-9]*)
+        r_got=$(wc -c <"$r_log") || break
+        r_got=$((r_got - ${#r_base} - 1 - r_size))
+        ;;
+    esac
     [ "$r_got" -gt 0 ] || break
-    cat "$r_chunk" 2>/dev/null
-    r_total=$((r_total + r_got))
-    {
-      echo "$r_total"
-      { tail -n +2 "$r_rec"; cat "$r_chunk"; } | tail -c 4096
-    } >"$r_rec.tmp" 2>/dev/null && mv -f "$r_rec.tmp" "$r_rec" 2>/dev/null
+    r_size=$((r_size + r_got))
+    tail -c "$r_got" "$r_log" 2>/dev/null
+    # Past 16 KiB of data the log starts again from its last 4 KiB, renamed into place whole.
+    [ "$r_size" -ge 16384 ] || continue
+    r_next=$((r_base + r_size - 4096))
+    { echo "$r_next" && tail -c 4096 "$r_log"; } >"$r_log.tmp" 2>/dev/null &&
+      mv -f "$r_log.tmp" "$r_log" 2>/dev/null && r_base=$r_next r_size=4096
   done
-  rm -f "$r_chunk" "$r_count" "$r_rec.tmp" "$2" 2>/dev/null
+  exec 3<&-
+  [ ! -e "$state/exit" ] || rm -f "$r_count" 2>/dev/null
 }
 
 relay_out= relay_err=
@@ -288,5 +300,9 @@ while [ "$r_wait" -gt 0 ] && { proc "${relay_out:-0}" || proc "${relay_err:-0}";
   r_wait=$((r_wait - 1))
 done
 publish exit "$status $(date +%s 2>/dev/null)"
-[ "$input" = /dev/null ] || rm -f "$state/stdin" 2>/dev/null
+# One rm for what the relays and the command's input leave; a relay that outlives the wait
+# above removes its own count once it ends.
+set -- "$state/stdout.fifo" "$state/stderr.fifo" "$state/stdout.count" "$state/stderr.count"
+[ "$input" = /dev/null ] || set -- "$@" "$state/stdin"
+rm -f "$@" 2>/dev/null
 exit "$status"

@@ -709,13 +709,13 @@ class InContainerScriptsBehaviourTest {
       task.awaitCommandPid();
 
       try (Stream<Path> files = Files.list(task.stateDir())) {
-        // The relays' chunk files (and what dd said of each) come and go as output passes;
+        // What dd said of each chunk the relays passed on comes and goes as output passes;
         // nothing else is there.
         assertEquals(
-            List.of("pid", "stderr.fifo", "stderr.rec", "stdin", "stdout.fifo", "stdout.rec"),
+            List.of("pid", "stderr.fifo", "stderr.log", "stdin", "stdout.fifo", "stdout.log"),
             files
                 .map(f -> f.getFileName().toString())
-                .filter(name -> !name.endsWith(".chunk") && !name.endsWith(".count"))
+                .filter(name -> !name.endsWith(".count"))
                 .sorted()
                 .toList());
       }
@@ -841,7 +841,7 @@ class InContainerScriptsBehaviourTest {
     }
 
     @EachShellAndFallback
-    void aLongOutputKeepsExactTotalsAndOnlyTheLastFourKibibytes(Shell shell) {
+    void aLongOutputKeepsExactTotalsAndOnlyTheLastFourKibibytes(Shell shell) throws IOException {
       Task task = task(shell);
       // 100000 numbered lines, 588890 bytes, in many chunks of varying size.
       Result ran =
@@ -861,6 +861,9 @@ class InContainerScriptsBehaviourTest {
       assertTrue(tail.endsWith("\n99998\n99999\n"), tail);
       assertEquals(ran.stdout().substring(ran.stdout().length() - 4096), tail);
       assertEquals(0, report.stderr().totalBytes());
+      // The log starts again from its last 4 KiB past 16 KiB, and a chunk is at most 64 KiB.
+      long kept = Files.size(task.stateDir().resolve("stdout.log"));
+      assertTrue(kept <= 16_384 + 65_536 + 8, "the log on disk stays bounded: " + kept + " bytes");
     }
 
     @EachShellAndFallback
@@ -896,7 +899,7 @@ class InContainerScriptsBehaviourTest {
               () -> firstLine(task.runObserver().stdout()), "exectask-observer exited=5"::equals);
     }
 
-    /** A relay writes its first record in place: a look before that write finds it empty. */
+    /** A relay creates its log in place: a look before that one write finds it empty. */
     @EachShellAndFallback
     void anEmptyRecordIsNoRecordYetAndTheReportStaysReadable(Shell shell) throws IOException {
       Task task = task(shell);
@@ -906,13 +909,27 @@ class InContainerScriptsBehaviourTest {
           .atMost(TIMEOUT)
           .until(() -> task.runObserver().stdout(), out -> out.contains("\nstarted\n"));
 
-      Files.write(task.stateDir().resolve("stderr.rec"), new byte[0]);
+      Files.write(task.stateDir().resolve("stderr.log"), new byte[0]);
 
       String out = task.runObserver().stdout();
       assertEquals("exectask-observer running\n" + "exectask-output stdout 10\n8\nstarted\n", out);
       ObserverReport report = InContainerScripts.parseObserverReport(out.getBytes(UTF_8));
       assertEquals(8, report.stdout().totalBytes());
       assertNull(report.stderr(), "no stderr record yet");
+      assertEquals(0, task.runKiller(10).exitCode());
+    }
+
+    /** Records are written in place: one still without its newline is not there yet. */
+    @EachShellAndFallback
+    void anExitRecordWithoutItsNewlineIsNotAnExit(Shell shell) throws IOException {
+      Task task = task(shell);
+      task.startSleeping();
+      task.awaitCommandPid();
+      Files.writeString(task.stateDir().resolve("exit"), "13");
+
+      assertEquals("exectask-observer running", firstLine(task.runObserver().stdout()));
+      Files.writeString(task.stateDir().resolve("exit"), "137 1764806400\n");
+      assertEquals("exectask-observer exited=137", firstLine(task.runObserver().stdout()));
       assertEquals(0, task.runKiller(10).exitCode());
     }
 
