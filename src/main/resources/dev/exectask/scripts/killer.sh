@@ -151,6 +151,83 @@ marked_by() {
   case $b_marked in *" $b_pid "*) ;; *) eval "t$1_marked=\"\$b_marked\$b_pid \"" ;; esac
 }
 
+stat_fields='\) [A-Za-z] ([-0-9]+ ){18}[0-9]+'
+
+# Sets snapshot to "PID PPID PGRP STARTTIME" lines of every live process of the container.
+# One grep reads every /proc/PID/stat (the read builtin takes a file a byte at a time: a
+# few hundred processes cost a hundred thousand reads): each match is the fields after
+# comm, from state to starttime, which a comm (15 bytes at most, newlines or parentheses
+# in it or not) cannot fake. Where grep has no -o or -E, each stat is read as proc does.
+snap() {
+  snapshot=
+  if s_rows=$(grep -H -o -E "$stat_fields" /proc/[0-9]*/stat 2>/dev/null); then
+    IFS=$nl
+    for s_row in $s_rows; do
+      IFS=$ifs
+      s_pid=${s_row#/proc/}
+      set -- ${s_row#*:) }
+      case $1 in Z | X | x) continue ;; esac
+      snapshot="$snapshot${s_pid%%/*} $2 $3 ${20}$nl"
+    done
+    IFS=$ifs
+    return
+  fi
+  for s_dir in /proc/[0-9]*; do
+    s_pid=${s_dir#/proc/}
+    proc "$s_pid" || continue
+    snapshot="$snapshot$s_pid $p_ppid $p_pgrp $p_start$nl"
+  done
+}
+
+# The look of snap and mark in one grep over every process's stat, environ and limits, for
+# all the tasks named: each match a "FILE:TEXT" line once tr has turned the NULs of -z into
+# newlines. Each kind of match counts only from its own kind of file: a stat's fields
+# cannot hold a NUL-delimited marker entry, and an environ or limits line that looks like
+# stat fields (or a limits line in an environ) is ignored. Fails where grep has no -z, -o
+# or -E, for snap and mark to look apart.
+look() {
+  probe_grep_z
+  [ "$grep_z" = yes ] || return 1
+  l_uids= l_tokens= l_keys=' '
+  for l_t in "$@"; do
+    eval "l_uid=\$t${l_t}_uid l_token=\$t${l_t}_token"
+    eval "t${l_t}_marked=' '"
+    l_uids=$l_uids${l_uids:+|}$l_uid
+    l_tokens=$l_tokens${l_tokens:+|}$l_token
+    l_keys="$l_keys$l_uid=$l_t $l_token=$l_t "
+  done
+  l_rows=$(grep -H -z -o -E -e "^EXECTASK_UID=($l_uids)\$" -e "$stat_fields" \
+    -e "Max cpu time +($l_tokens) " /proc/[0-9]*/stat /proc/[0-9]*/environ \
+    /proc/[0-9]*/limits 2>/dev/null | tr '\0' '\n') || return 1
+  snapshot=
+  IFS=$nl
+  for l_row in $l_rows; do
+    IFS=$ifs
+    l_pid=${l_row#/proc/}
+    l_pid=${l_pid%%/*}
+    case $l_row in
+      /proc/*/stat:\)\ *)
+        set -- ${l_row#*:) }
+        case $1 in Z | X | x) continue ;; esac
+        snapshot="$snapshot$l_pid $2 $3 ${20}$nl"
+        continue
+        ;;
+      /proc/*/environ:EXECTASK_UID=*) l_key=${l_row#*:EXECTASK_UID=} ;;
+      /proc/*/limits:Max\ cpu\ time\ *)
+        set -- ${l_row#*:}
+        l_key=$4
+        ;;
+      *) continue ;;
+    esac
+    case $l_keys in *" $l_key="*) ;; *) continue ;; esac
+    l_t=${l_keys#*" $l_key="}
+    marked_by "${l_t%% *}" "$l_row"
+  done
+  IFS=$ifs
+  # The killer itself is always there: no stat at all is a grep that did not look.
+  [ -n "$snapshot" ]
+}
+
 # Collects the trees of the tasks named, from one look at /proc (see tree).
 collect() {
   for c_t in "$@"; do
@@ -158,13 +235,10 @@ collect() {
     load_state
     keep
   done
-  snapshot=
-  for c_dir in /proc/[0-9]*; do
-    c_each=${c_dir#/proc/}
-    proc "$c_each" || continue
-    snapshot="$snapshot$c_each $p_ppid $p_pgrp $p_start$nl"
-  done
-  mark "$@"
+  look "$@" || {
+    snap
+    mark "$@"
+  }
   for c_t in "$@"; do
     use "$c_t"
     tree

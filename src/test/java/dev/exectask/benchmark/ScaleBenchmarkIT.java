@@ -228,6 +228,7 @@ class ScaleBenchmarkIT {
                   @Override
                   public void onClose(WatcherException cause) {}
                 });
+    GoneWatch goneWatch = null;
     try {
       // Creates at a fixed rate; a slow answer does not hold back the next create.
       Map<String, Instant> sent = new ConcurrentHashMap<>();
@@ -312,10 +313,12 @@ class ScaleBenchmarkIT {
 
       // Half at once, by one collection DELETE.
       List<String> toDelete = names(n, true);
+      List<String> timingOut = names(n, false);
+      goneWatch = new GoneWatch(trees, uids.keySet().stream().sorted().toList());
       Instant deletedAt = Instant.now();
       client.resources(ExecTask.class).inNamespace(ns).withLabel(END_LABEL, "delete").delete();
       result.deleteCallMillis = millis(deletedAt, Instant.now());
-      Map<String, Instant> deleteGone = awaitGone(toDelete, trees, Duration.ofSeconds(60));
+      Map<String, Instant> deleteGone = goneWatch.await(toDelete, Duration.ofSeconds(60));
       for (String name : toDelete) {
         Optional.ofNullable(deleteGone.get(name))
             .ifPresent(at -> result.deleteProcesses.add(millis(deletedAt, at)));
@@ -327,9 +330,8 @@ class ScaleBenchmarkIT {
       }
 
       // The other half, at their deadlines.
-      List<String> timingOut = names(n, false);
       Map<String, Instant> timeoutGone =
-          awaitGone(timingOut, trees, Duration.ofSeconds(timeoutSeconds + 90));
+          goneWatch.await(timingOut, Duration.ofSeconds(timeoutSeconds + 90));
       for (String name : timingOut) {
         Instant gone = timeoutGone.get(name);
         Instant deadline = deadlines.get(name);
@@ -346,6 +348,9 @@ class ScaleBenchmarkIT {
       throw e;
     } finally {
       watch.close();
+      if (goneWatch != null) {
+        goneWatch.close();
+      }
       try {
         client.resources(ExecTask.class).inNamespace(ns).delete();
       } catch (RuntimeException e) {
@@ -406,32 +411,64 @@ class ScaleBenchmarkIT {
   }
 
   /**
-   * When the last process of each task ended, polled on /proc every 20 ms: a task is gone once none
-   * of the processes found while it ran lives on (a PID taken again by another process does not
-   * count: its start time differs).
+   * When the last process of each task ended, polled on /proc every 20 ms from its start until
+   * {@link #close()}, for every task at once: a task is gone once none of the processes found while
+   * it ran lives on (a PID taken again by another process does not count: its start time differs).
+   * One poller for both halves, so a deadline enforced while the deletes are still being waited for
+   * is seen when it happens.
    */
-  static Map<String, Instant> awaitGone(
-      List<String> names, Map<String, List<HostProcess>> trees, Duration limit)
-      throws InterruptedException {
-    Map<String, Instant> gone = new HashMap<>();
-    Map<String, List<HostProcess>> pending = new HashMap<>();
-    for (String name : names) {
-      pending.put(name, new ArrayList<>(trees.getOrDefault(name, List.of())));
-    }
-    long end = System.nanoTime() + limit.toNanos();
-    while (!pending.isEmpty() && System.nanoTime() < end) {
-      Instant now = Instant.now();
-      for (var it = pending.entrySet().iterator(); it.hasNext(); ) {
-        var entry = it.next();
-        entry.getValue().removeIf(p -> !alive(p));
-        if (entry.getValue().isEmpty()) {
-          gone.put(entry.getKey(), now);
-          it.remove();
-        }
+  static final class GoneWatch implements AutoCloseable {
+    private final Map<String, Instant> gone = new ConcurrentHashMap<>();
+    private final Thread poller;
+
+    GoneWatch(Map<String, List<HostProcess>> trees, List<String> names) {
+      Map<String, List<HostProcess>> pending = new HashMap<>();
+      for (String name : names) {
+        pending.put(name, new ArrayList<>(trees.getOrDefault(name, List.of())));
       }
-      TimeUnit.MILLISECONDS.sleep(20);
+      poller =
+          new Thread(
+              () -> {
+                while (!pending.isEmpty() && !Thread.currentThread().isInterrupted()) {
+                  Instant now = Instant.now();
+                  for (var it = pending.entrySet().iterator(); it.hasNext(); ) {
+                    var entry = it.next();
+                    // One look per task while its first process lives: the poll stays cheap.
+                    List<HostProcess> left = entry.getValue();
+                    while (!left.isEmpty() && !alive(left.get(0))) {
+                      left.remove(0);
+                    }
+                    if (left.isEmpty()) {
+                      gone.put(entry.getKey(), now);
+                      it.remove();
+                    }
+                  }
+                  try {
+                    TimeUnit.MILLISECONDS.sleep(20);
+                  } catch (InterruptedException e) {
+                    return;
+                  }
+                }
+              },
+              "gone-watch");
+      poller.setDaemon(true);
+      poller.start();
     }
-    return gone;
+
+    /** When each of these tasks was gone, waiting for all of them at most the limit. */
+    Map<String, Instant> await(List<String> names, Duration limit) throws InterruptedException {
+      waitUntil(limit, () -> gone.keySet().containsAll(names));
+      Map<String, Instant> these = new HashMap<>();
+      for (String name : names) {
+        Optional.ofNullable(gone.get(name)).ifPresent(at -> these.put(name, at));
+      }
+      return these;
+    }
+
+    @Override
+    public void close() {
+      poller.interrupt();
+    }
   }
 
   /** Waits for the condition, polling every 500 ms; false if it still fails after the limit. */

@@ -54,7 +54,7 @@ class InContainerScriptsBehaviourTest {
   private static final Shell DASH = Shell.dash();
   private static final Shell BUSYBOX = Shell.busybox();
   private static final Shell BASH = Shell.bashAsSh();
-  private static final Shell BUSYBOX_WITHOUT_GREP_Z = BUSYBOX.withoutGrepZ();
+  private static final Shell BUSYBOX_WITHOUT_GREP_EXTRAS = BUSYBOX.withoutGrepExtras();
 
   @TempDir Path tmp;
 
@@ -64,9 +64,9 @@ class InContainerScriptsBehaviourTest {
     return Stream.of(DASH, BUSYBOX, BASH);
   }
 
-  /** Also a busybox built without its GNU extras, whose grep has no -z. */
+  /** Also a busybox built without its GNU extras, whose grep has neither -z nor -o. */
   static Stream<Shell> shellsAndFallbacks() {
-    return Stream.of(DASH, BUSYBOX, BUSYBOX_WITHOUT_GREP_Z, BASH);
+    return Stream.of(DASH, BUSYBOX, BUSYBOX_WITHOUT_GREP_EXTRAS, BASH);
   }
 
   @AfterEach
@@ -771,6 +771,45 @@ class InContainerScriptsBehaviourTest {
                       Arguments.of(shell, "python", List.of("python3", "-c", python))));
     }
 
+    /**
+     * A name (comm) shows in /proc/PID/stat between parentheses: one that holds a newline, a
+     * parenthesis and what looks like a zombie's state must not pass the process off as gone.
+     */
+    @EachShellAndFallback
+    void aProcessWhoseNameMimicsTheFieldsOfAZombieIsKilled(Shell shell) {
+      assumeTrue(Shell.onPath("python3").isPresent(), "python3 is not on PATH");
+      Task task = task(shell);
+      String renamed = "x) Z 1 1\n(y";
+      Started wrapper =
+          task.startWrapper(
+              List.of(
+                  "python3",
+                  "-c",
+                  "import time\n"
+                      + "open('/proc/self/comm', 'w').write('x) Z 1 1\\n(y')\n"
+                      + "time.sleep(300)\n"),
+              List.of(),
+              null,
+              null);
+      long command = task.awaitCommandPid();
+      await("its name rewritten")
+          .atMost(TIMEOUT)
+          .until(() -> Files.readString(Path.of("/proc/" + command + "/comm")).startsWith("x) Z"));
+      assertEquals(renamed + "\n", readOrEmpty(Path.of("/proc/" + command + "/comm")));
+
+      assertEquals(KILLED_ONE, task.runKiller(5).killed());
+      assertEquals(Optional.empty(), HostProcess.of(command), "the renamed process is gone");
+      assertEquals(143, wrapper.await().exitCode());
+    }
+
+    private static String readOrEmpty(Path path) {
+      try {
+        return Files.readString(path);
+      } catch (IOException e) {
+        return "";
+      }
+    }
+
     @ParameterizedTest(name = "{0}: {1}")
     @MethodSource("daemons")
     void aDaemonThatDoubleForksSetsidsAndRewritesItsTitleIsKilled(
@@ -1054,10 +1093,10 @@ class InContainerScriptsBehaviourTest {
       }
     }
 
-    /** The same shell, with a grep in front that refuses -z. */
-    Shell withoutGrepZ() {
+    /** The same shell, with a grep in front that refuses -z and -o. */
+    Shell withoutGrepExtras() {
       if (missing != null) {
-        return new Shell(name + " without grep -z", launcher, pathPrefix, missing);
+        return new Shell(name + " without grep -z or -o", launcher, pathPrefix, missing);
       }
       try {
         Path dir = Files.createTempDirectory("exectask-grep-without-z");
@@ -1069,7 +1108,7 @@ class InContainerScriptsBehaviourTest {
                 "#!/bin/sh",
                 "for arg; do",
                 "  case $arg in",
-                "    -*z*) echo \"grep: invalid option -- 'z'\" >&2; exit 2 ;;",
+                "    -*z* | -*o*) echo \"grep: invalid option: $arg\" >&2; exit 2 ;;",
                 "    -?*) ;;",
                 "    *) break ;;",
                 "  esac",
@@ -1079,7 +1118,7 @@ class InContainerScriptsBehaviourTest {
         Files.setPosixFilePermissions(grep, PosixFilePermissions.fromString("rwxr-xr-x"));
         deleteOnExit(dir);
         return new Shell(
-            name + " without grep -z", launcher, dir + File.pathSeparator + pathPrefix, null);
+            name + " without grep -z or -o", launcher, dir + File.pathSeparator + pathPrefix, null);
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
