@@ -134,12 +134,23 @@ public class ExecTaskReconciler implements Reconciler<ExecTask>, Cleaner<ExecTas
                 progressInterval, progressWritesPerSecond, executions.tracked()));
     ExecTaskStatus before = task.getStatus();
     ExecTaskStatus after = decision.status();
+    // A kill goes out before the status write that announces it (a round trip the deadline
+    // need not wait for): the deadline and the task's identity are already in the status, so
+    // an operator that stops in between kills again, finding nothing. Only an exit code must
+    // reach the status first: the killer removes the record it came from.
+    boolean killFirst =
+        decision.action() instanceof Action.KillTree && !recordsExitCode(before, after);
+    if (killFirst) {
+      act(task, decision.action(), context);
+    }
     if (!Objects.equals(before, after)) {
       context.resourceOperations().serverSideApplyPrimaryStatus(statusPatch(task, after));
       recordTransition(task, before, after);
       metrics.transition(before, after);
     }
-    act(task, decision.action(), context);
+    if (!killFirst) {
+      act(task, decision.action(), context);
+    }
     if (after.getPhase() != null && after.getPhase().isTerminal()) {
       executions.forget(uid);
     }
@@ -175,6 +186,11 @@ public class ExecTaskReconciler implements Reconciler<ExecTask>, Cleaner<ExecTas
       control.rescheduleAfter(capped(decision.requeueAfter()).toMillis());
     }
     return control;
+  }
+
+  private static boolean recordsExitCode(ExecTaskStatus before, ExecTaskStatus after) {
+    return after.getExitCode() != null
+        && (before == null || !after.getExitCode().equals(before.getExitCode()));
   }
 
   /**

@@ -292,10 +292,16 @@ tree() {
 }
 
 # Sends signal $1 to every process of the tree that is still the one collected, and to
-# the command's group while it is anchored (to reach children forked since collect).
+# the command's group while it is anchored (to reach children forked since collect). The
+# live ones are found before the first signal goes: a shell waiting for the child killed
+# ahead of it exits by itself, and it still counts as signalled.
 signal() {
+  g_alive=
   for g_entry in $tree; do
-    same "${g_entry%:*}" "${g_entry#*:}" && kill "-$1" "${g_entry%:*}" 2>/dev/null || continue
+    same "${g_entry%:*}" "${g_entry#*:}" && g_alive="$g_alive$g_entry "
+  done
+  for g_entry in $g_alive; do
+    same "${g_entry%:*}" "${g_entry#*:}" && kill "-$1" "${g_entry%:*}" 2>/dev/null
     case $signalled in *" $g_entry "*) ;; *) signalled="$signalled$g_entry " ;; esac
   done
   if [ "$group" != none ] && { ! proc "$c_pid" || [ "$p_start" = "$c_start" ]; }; then
