@@ -91,6 +91,18 @@ final class IndexedObjects extends LinkedHashMap<AttributeSet, String> {
   }
 
   /**
+   * Whether the query asks for an object without a name, as a create with a generateName does
+   * before the name is made: no stored object is one, so the answer needs no look at them.
+   */
+  static boolean namesNone(AttributeSet query) {
+    Attribute name = query.getAttribute(NAME);
+    return name != null
+        && name.getType() == AttributeType.WITH
+        && name.getValues().size() == 1
+        && value(query, NAME) == null;
+  }
+
+  /**
    * The stored object that a {@linkplain #namesOne naming} query matches, or null; the caller holds
    * the store's lock.
    */

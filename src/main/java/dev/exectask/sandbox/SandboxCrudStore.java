@@ -143,7 +143,12 @@ final class SandboxCrudStore extends KubernetesCrudDispatcher {
 
   @Override
   public Map.Entry<AttributeSet, String> findResource(AttributeSet attributes) {
-    // The mock calls this under its lock.
+    // The mock calls this under its lock. Without the shortcut, each Event the operator posts
+    // (generateName) compared every stored object: 8 % of the sandbox's CPU at 500 tasks,
+    // growing with every object stored.
+    if (IndexedObjects.namesNone(attributes)) {
+      return null;
+    }
     return IndexedObjects.namesOne(attributes)
         ? objects.find(attributes)
         : super.findResource(attributes);
