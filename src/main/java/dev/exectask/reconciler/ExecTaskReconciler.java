@@ -23,6 +23,7 @@ import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
 import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
@@ -119,6 +120,21 @@ public class ExecTaskReconciler implements Reconciler<ExecTask>, Cleaner<ExecTas
         .collect(Collectors.toSet());
   }
 
+  private volatile ProgressBudget progressBudget;
+
+  private ProgressBudget progressBudget() {
+    ProgressBudget budget = progressBudget;
+    if (budget == null) {
+      synchronized (this) {
+        if (progressBudget == null) {
+          progressBudget = new ProgressBudget(progressWritesPerSecond);
+        }
+        budget = progressBudget;
+      }
+    }
+    return budget;
+  }
+
   @Override
   public UpdateControl<ExecTask> reconcile(ExecTask task, Context<ExecTask> context) {
     Instant now = clock.instant();
@@ -143,7 +159,13 @@ public class ExecTaskReconciler implements Reconciler<ExecTask>, Cleaner<ExecTas
     if (killFirst) {
       act(task, decision.action(), context);
     }
-    if (!Objects.equals(before, after)) {
+    Duration progressWait = null;
+    if (!Objects.equals(before, after)
+        && decision.action() instanceof Action.None
+        && TaskDecider.progressOnly(before, after)) {
+      progressWait = progressBudget().take(now);
+    }
+    if (!Objects.equals(before, after) && progressWait == null) {
       context.resourceOperations().serverSideApplyPrimaryStatus(statusPatch(task, after));
       recordTransition(task, before, after);
       metrics.transition(before, after);
@@ -155,8 +177,13 @@ public class ExecTaskReconciler implements Reconciler<ExecTask>, Cleaner<ExecTas
       executions.forget(uid);
     }
     UpdateControl<ExecTask> control = UpdateControl.noUpdate();
-    if (decision.requeueAfter() != null) {
-      control.rescheduleAfter(capped(decision.requeueAfter()).toMillis() + 1);
+    Duration requeue = decision.requeueAfter();
+    if (progressWait != null && (requeue == null || progressWait.compareTo(requeue) < 0)) {
+      // The progress waits its turn; nothing else was due.
+      requeue = progressWait;
+    }
+    if (requeue != null) {
+      control.rescheduleAfter(capped(requeue).toMillis() + 1);
     }
     return control;
   }

@@ -594,6 +594,25 @@ public final class TaskDecider {
   }
 
   /** A running command's output so far; a stream not known (null) leaves its fields as they are. */
+  /**
+   * Whether {@code after} only moves a running task's output on from {@code before}: the tails and
+   * byte counts, nothing else.
+   */
+  static boolean progressOnly(ExecTaskStatus before, ExecTaskStatus after) {
+    if (before == null
+        || after == null
+        || before.getPhase() != Phase.Running
+        || after.getPhase() != Phase.Running) {
+      return false;
+    }
+    ExecTaskStatus rest = SERIALIZATION.clone(after);
+    rest.setStdout(before.getStdout());
+    rest.setStdoutBytes(before.getStdoutBytes());
+    rest.setStderr(before.getStderr());
+    rest.setStderrBytes(before.getStderrBytes());
+    return rest.equals(before);
+  }
+
   private static void recordProgress(
       ExecTaskStatus next, CapturedOutput stdout, CapturedOutput stderr) {
     if (stdout != null) {

@@ -1,6 +1,7 @@
 package dev.exectask.reconciler;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -703,6 +704,33 @@ class TaskDeciderTest {
         TaskDecider.decide(
             task, List.of(), new Observation(READY, UNKNOWN, NO_KILL), STARTED.plusSeconds(130));
     assertInstanceOf(Action.Delete.class, after.action());
+  }
+
+  @Test
+  void onlyOutputMovingOnIsProgress() {
+    ExecTaskStatus before = running().getStatus();
+    CapturedOutput out = new CapturedOutput("tick\n", 5);
+    Decision moved =
+        TaskDecider.decide(
+            running(),
+            List.of(),
+            new Observation(READY, new CommandState.Running(out, CapturedOutput.NONE), NO_KILL),
+            STARTED.plusSeconds(5));
+    assertEquals(5L, moved.status().getStdoutBytes());
+    assertTrue(TaskDecider.progressOnly(before, moved.status()), "output moved on, nothing else");
+
+    Decision timedOut =
+        TaskDecider.decide(
+            running(),
+            List.of(),
+            new Observation(READY, new CommandState.Running(out, CapturedOutput.NONE), NO_KILL),
+            STARTED.plusSeconds(3600));
+    assertInstanceOf(Action.KillTree.class, timedOut.action());
+    assertFalse(TaskDecider.progressOnly(before, timedOut.status()), "a deadline is not progress");
+    assertFalse(TaskDecider.progressOnly(null, moved.status()), "a first status is not progress");
+    assertFalse(
+        TaskDecider.progressOnly(pending().getStatus(), running().getStatus()),
+        "a start is not progress");
   }
 
   @Test
