@@ -239,6 +239,7 @@ collect() {
     snap
     mark "$@"
   }
+  index
   for c_t in "$@"; do
     use "$c_t"
     tree
@@ -246,48 +247,57 @@ collect() {
   done
 }
 
-# Sets tree to " PID:STARTTIME ... " for every live process of the current task, from
-# snapshot, "PID PPID PGRP STARTTIME" lines of every live process of the container, and
-# its marked processes.
+# Indexes snapshot for tree: xs_PID its starttime, xp_PID its parent, xk_PID its children
+# and xg_PGRP the members of a group (" PID ..."), once per look rather than a pass over
+# every process per task and per generation of its tree.
+index() {
+  [ -z "$x_names" ] || unset $x_names
+  x_names=
+  IFS=$nl
+  for x_row in $snapshot; do
+    IFS=$ifs
+    set -- $x_row
+    eval "xs_$1=\$4 xp_$1=\$2 xk_$2=\"\${xk_$2:-} \$1\" xg_$3=\"\${xg_$3:-} \$1\""
+    x_names="$x_names xs_$1 xp_$1 xk_$2 xg_$3"
+  done
+  IFS=$ifs
+}
+
+# Sets tree to " PID:STARTTIME ... " for every live process of the current task, from the
+# index of the snapshot (see index): its marked processes, the command's group while it is
+# anchored, the command, and their descendants; never the wrapper, the killer or its
+# children.
 tree() {
   group=none
   if [ "$c_pid" != 0 ]; then
     if same "$c_pid" "$c_start"; then
       group=$c_pid
     else
-      IFS=$nl
-      for c_row in $snapshot; do
-        IFS=$ifs
-        set -- $c_row
-        [ "$3" = "$c_pid" ] || continue
-        case $marked in *" $1 "*) group=$c_pid && break ;; esac
+      eval "t_members=\${xg_$c_pid:-}"
+      for t_pid in $t_members; do
+        case $marked in *" $t_pid "*) group=$c_pid && break ;; esac
       done
-      IFS=$ifs
     fi
   fi
+  t_next=$marked
+  [ "$group" = none ] || eval "t_next=\"\$t_next \${xg_$group:-}\""
+  # The recorded command only while it is the process recorded: its pid may be reused.
+  eval "t_start=\${xs_$c_pid:-}"
+  [ "$c_pid" = 0 ] || [ "$t_start" != "$c_start" ] || t_next="$t_next $c_pid"
   tree=' '
-  grown=yes
-  while [ "$grown" = yes ]; do
-    grown=no
-    IFS=$nl
-    for c_row in $snapshot; do
-      IFS=$ifs
-      set -- $c_row
-      case $tree in *" $1:"*) continue ;; esac
-      [ "$1" = $$ ] || [ "$2" = $$ ] && continue
-      [ "$1" = "$w_pid" ] && [ "$4" = "$w_start" ] && continue
-      case $marked in
-        *" $1 "*) ;;
-        *)
-          if [ "$3" != "$group" ] && { [ "$1" != "$c_pid" ] || [ "$4" != "$c_start" ]; }; then
-            case $tree in *" $2:"*) ;; *) continue ;; esac
-          fi
-          ;;
-      esac
-      tree="$tree$1:$4 "
-      grown=yes
+  while [ -n "$t_next" ]; do
+    t_these=$t_next
+    t_next=
+    for t_pid in $t_these; do
+      case $tree in *" $t_pid:"*) continue ;; esac
+      eval "t_start=\${xs_$t_pid:-} t_parent=\${xp_$t_pid:-}"
+      # Not in the snapshot: gone, a zombie, or never seen.
+      [ -n "$t_start" ] || continue
+      [ "$t_pid" = $$ ] || [ "$t_parent" = $$ ] && continue
+      [ "$t_pid" = "$w_pid" ] && [ "$t_start" = "$w_start" ] && continue
+      tree="$tree$t_pid:$t_start "
+      eval "t_next=\"\$t_next \${xk_$t_pid:-}\""
     done
-    IFS=$ifs
   done
 }
 
