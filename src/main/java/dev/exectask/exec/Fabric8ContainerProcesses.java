@@ -133,10 +133,21 @@ public final class Fabric8ContainerProcesses implements ContainerProcesses {
    */
   static final Duration KILL_BATCH_WINDOW = Duration.ofMillis(20);
 
+  /**
+   * The window while a killer of the same container is still running: kills that keep coming
+   * (deadlines spread over a few seconds, a collection DELETE answered object by object) gather
+   * into fewer killers, each of which looks at every process of the container, instead of hundreds
+   * of one-task killers competing for the same CPU. It adds at most this much to a kill.
+   */
+  static final Duration BUSY_KILL_BATCH_WINDOW = Duration.ofMillis(200);
+
   /** The most trees one killer exec takes on (its argv holds two words per task). */
   static final int KILL_BATCH_SIZE = 64;
 
   private final Map<KillBatchKey, KillBatch> killBatches = new HashMap<>();
+
+  /** Killers running per container; guarded by killBatches. */
+  private final Map<ExecTarget, Integer> killersRunning = new HashMap<>();
 
   private record KillBatchKey(ExecTarget target, long graceSeconds) {}
 
@@ -162,7 +173,9 @@ public final class Fabric8ContainerProcesses implements ContainerProcesses {
         batch = new KillBatch();
         killBatches.put(key, batch);
         KillBatch scheduled = batch;
-        CompletableFuture.delayedExecutor(KILL_BATCH_WINDOW.toMillis(), TimeUnit.MILLISECONDS)
+        Duration window =
+            killersRunning.containsKey(target) ? BUSY_KILL_BATCH_WINDOW : KILL_BATCH_WINDOW;
+        CompletableFuture.delayedExecutor(window.toMillis(), TimeUnit.MILLISECONDS)
             .execute(() -> sendWhenDue(key, scheduled));
       }
       report = batch.tasks.computeIfAbsent(taskUid, uid -> new CompletableFuture<>());
@@ -198,6 +211,9 @@ public final class Fabric8ContainerProcesses implements ContainerProcesses {
     Duration bound =
         Duration.ofSeconds(Math.min(grace, Long.MAX_VALUE / 4)).plus(SCRIPT_TIMEOUT_MARGIN);
     CompletableFuture<ExecEnd> end;
+    synchronized (killBatches) {
+      killersRunning.merge(key.target(), 1, Integer::sum);
+    }
     try {
       end =
           exec(
@@ -208,9 +224,11 @@ public final class Fabric8ContainerProcesses implements ContainerProcesses {
               err,
               bound);
     } catch (RuntimeException e) {
+      killerEnded(key.target());
       tasks.values().forEach(f -> f.completeExceptionally(e));
       return;
     }
+    end.whenComplete((result, failure) -> killerEnded(key.target()));
     end.whenComplete(
         (result, failure) ->
             tasks.values().stream()
@@ -232,6 +250,12 @@ public final class Fabric8ContainerProcesses implements ContainerProcesses {
                         future.completeExceptionally(e);
                       }
                     }));
+  }
+
+  private void killerEnded(ExecTarget target) {
+    synchronized (killBatches) {
+      killersRunning.computeIfPresent(target, (t, n) -> n > 1 ? n - 1 : null);
+    }
   }
 
   /** The killer's stdout a line at a time: each task's line completes that task's kill. */
