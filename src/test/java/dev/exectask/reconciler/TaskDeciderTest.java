@@ -709,22 +709,16 @@ class TaskDeciderTest {
   @Test
   void onlyOutputMovingOnIsProgress() {
     ExecTaskStatus before = running().getStatus();
-    CapturedOutput out = new CapturedOutput("tick\n", 5);
-    Decision moved =
-        TaskDecider.decide(
-            running(),
-            List.of(),
-            new Observation(READY, new CommandState.Running(out, CapturedOutput.NONE), NO_KILL),
-            STARTED.plusSeconds(5));
+    Observation ticked =
+        new Observation(
+            READY,
+            new CommandState.Running(new CapturedOutput("tick\n", 5), CapturedOutput.NONE),
+            NO_KILL);
+    Decision moved = TaskDecider.decide(running(), List.of(), ticked, STARTED.plusSeconds(5));
     assertEquals(5L, moved.status().getStdoutBytes());
     assertTrue(TaskDecider.progressOnly(before, moved.status()), "output moved on, nothing else");
 
-    Decision timedOut =
-        TaskDecider.decide(
-            running(),
-            List.of(),
-            new Observation(READY, new CommandState.Running(out, CapturedOutput.NONE), NO_KILL),
-            STARTED.plusSeconds(3600));
+    Decision timedOut = TaskDecider.decide(running(), List.of(), ticked, STARTED.plusSeconds(3600));
     assertInstanceOf(Action.KillTree.class, timedOut.action());
     assertFalse(TaskDecider.progressOnly(before, timedOut.status()), "a deadline is not progress");
     assertFalse(TaskDecider.progressOnly(null, moved.status()), "a first status is not progress");
