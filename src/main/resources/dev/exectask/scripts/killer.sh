@@ -269,8 +269,9 @@ index() {
 # children.
 tree() {
   group=none
+  eval "t_start=\${xs_$c_pid:-}"
   if [ "$c_pid" != 0 ]; then
-    if same "$c_pid" "$c_start"; then
+    if [ "$t_start" = "$c_start" ]; then
       group=$c_pid
     else
       eval "t_members=\${xg_$c_pid:-}"
@@ -301,22 +302,26 @@ tree() {
   done
 }
 
-# Sends signal $1 to every process of the tree that is still the one collected, and to
-# the command's group while it is anchored (to reach children forked since collect). The
-# live ones are found before the first signal goes: a shell waiting for the child killed
-# ahead of it exits by itself, and it still counts as signalled.
+# Sends the signals named, in turn, to every process of the tree that is still the one
+# collected, and to the command's group while it is anchored (to reach children forked
+# since collect). The live ones are found before the first signal goes, and all get each
+# from one kill: a shell waiting for the child killed ahead of it exits by itself, and it
+# still counts as signalled.
 signal() {
   g_alive=
   for g_entry in $tree; do
-    same "${g_entry%:*}" "${g_entry#*:}" && g_alive="$g_alive$g_entry "
-  done
-  for g_entry in $g_alive; do
-    same "${g_entry%:*}" "${g_entry#*:}" && kill "-$1" "${g_entry%:*}" 2>/dev/null
+    same "${g_entry%:*}" "${g_entry#*:}" || continue
+    g_alive="$g_alive ${g_entry%:*}"
     case $signalled in *" $g_entry "*) ;; *) signalled="$signalled$g_entry " ;; esac
   done
+  g_anchored=
   if [ "$group" != none ] && { ! proc "$c_pid" || [ "$p_start" = "$c_start" ]; }; then
-    kill "-$1" "-$group" 2>/dev/null
+    g_anchored=yes
   fi
+  for g_signal in "$@"; do
+    [ -z "$g_alive" ] || kill "-$g_signal" $g_alive 2>/dev/null
+    [ -z "$g_anchored" ] || kill "-$g_signal" "-$group" 2>/dev/null
+  done
 }
 
 # Succeeds once no process of the tree is alive.
@@ -382,8 +387,7 @@ after() {
           after
           return
         fi
-        signal TERM
-        signal CONT
+        signal TERM CONT
       fi
       now
       [ "$now" -lt "$deadline" ] || enter_kill
@@ -423,29 +427,43 @@ report() {
       ;;
     esac
   fi
-  [ "$remaining" != 0 ] || [ -z "$state" ] || rm -rf "$state" 2>/dev/null
+  if [ "$remaining" = 0 ] && [ -n "$state" ]; then
+    case $state in
+      *"$nl"*) rm -rf "$state" 2>/dev/null ;;
+      *) r_dirs="$r_dirs$state$nl" ;;
+    esac
+  fi
   count "$signalled"
   r_line="exectask-killer signalled=$counted remaining=$remaining$exited"
-  if [ "$tasks" = 1 ]; then
-    echo "$r_line"
-  else
-    echo "$uid $r_line"
-  fi
+  [ "$tasks" = 1 ] || r_line="$uid $r_line"
+  r_lines="$r_lines$r_line$nl"
   [ "$remaining" = 0 ] || failed=yes
+}
+
+# Removes the state dirs of the tasks reported this round in one rm, then prints their lines.
+flush() {
+  [ -n "$r_lines" ] || return 0
+  if [ -n "$r_dirs" ]; then
+    IFS=$nl
+    set -- $r_dirs
+    IFS=$ifs
+    rm -rf "$@" 2>/dev/null
+  fi
+  printf '%s' "$r_lines"
+  r_lines= r_dirs=
 }
 
 collect $everyone
 now
 for i in $everyone; do
   use "$i"
-  signal TERM
   # A stopped process would keep SIGTERM pending until the SIGKILL.
-  signal CONT
+  signal TERM CONT
   deadline=$((now + grace * 100))
   keep
 done
 
-failed=
+failed= r_lines= r_dirs=
 while :; do
   due=
   for i in $everyone; do
@@ -465,6 +483,7 @@ while :; do
     [ "$phase" = done ] || left=yes
     keep
   done
+  flush
   [ -n "$left" ] || break
   pause
 done
