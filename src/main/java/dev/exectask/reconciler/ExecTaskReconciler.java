@@ -120,19 +120,12 @@ public class ExecTaskReconciler implements Reconciler<ExecTask>, Cleaner<ExecTas
         .collect(Collectors.toSet());
   }
 
-  private volatile ProgressBudget progressBudget;
+  /** Made once the configuration is injected. */
+  private ProgressBudget progressBudget;
 
-  private ProgressBudget progressBudget() {
-    ProgressBudget budget = progressBudget;
-    if (budget == null) {
-      synchronized (this) {
-        if (progressBudget == null) {
-          progressBudget = new ProgressBudget(progressWritesPerSecond);
-        }
-        budget = progressBudget;
-      }
-    }
-    return budget;
+  @jakarta.annotation.PostConstruct
+  void makeProgressBudget() {
+    progressBudget = new ProgressBudget(progressWritesPerSecond);
   }
 
   @Override
@@ -159,13 +152,14 @@ public class ExecTaskReconciler implements Reconciler<ExecTask>, Cleaner<ExecTas
     if (killFirst) {
       act(task, decision.action(), context);
     }
-    Duration progressWait = null;
-    if (!Objects.equals(before, after)
-        && decision.action() instanceof Action.None
-        && TaskDecider.progressOnly(before, after)) {
-      progressWait = progressBudget().take(now);
-    }
-    if (!Objects.equals(before, after) && progressWait == null) {
+    boolean changed = !Objects.equals(before, after);
+    Duration progressWait =
+        changed
+                && decision.action() instanceof Action.None
+                && TaskDecider.progressOnly(before, after)
+            ? progressBudget.take(now)
+            : null;
+    if (changed && progressWait == null) {
       context.resourceOperations().serverSideApplyPrimaryStatus(statusPatch(task, after));
       recordTransition(task, before, after);
       metrics.transition(before, after);

@@ -12,6 +12,7 @@ import java.time.Instant;
 final class ProgressBudget {
 
   private final double perSecond;
+  private final double capacity;
   private double tokens;
   private Instant refilled;
 
@@ -20,7 +21,8 @@ final class ProgressBudget {
    */
   ProgressBudget(double perSecond) {
     this.perSecond = perSecond;
-    this.tokens = Math.max(1, perSecond);
+    this.capacity = Math.max(1, perSecond);
+    this.tokens = capacity;
   }
 
   /**
@@ -31,12 +33,11 @@ final class ProgressBudget {
     if (!(perSecond > 0)) {
       return null;
     }
-    double capacity = Math.max(1, perSecond);
-    if (refilled != null && now.isAfter(refilled)) {
+    if (refilled == null) {
+      refilled = now;
+    } else if (now.isAfter(refilled)) {
       double seconds = Duration.between(refilled, now).toNanos() / 1e9;
       tokens = Math.min(capacity, tokens + seconds * perSecond);
-    }
-    if (refilled == null || now.isAfter(refilled)) {
       refilled = now;
     }
     if (tokens >= 1) {

@@ -593,7 +593,6 @@ public final class TaskDecider {
     return a.compareTo(b) < 0 ? a : b;
   }
 
-  /** A running command's output so far; a stream not known (null) leaves its fields as they are. */
   /**
    * Whether {@code after} only moves a running task's output on from {@code before}: the tails and
    * byte counts, nothing else.
@@ -613,6 +612,7 @@ public final class TaskDecider {
     return rest.equals(before);
   }
 
+  /** A running command's output so far; a stream not known (null) leaves its fields as they are. */
   private static void recordProgress(
       ExecTaskStatus next, CapturedOutput stdout, CapturedOutput stderr) {
     if (stdout != null) {

@@ -153,6 +153,15 @@ marked_by() {
 
 stat_fields='\) [A-Za-z] ([-0-9]+ ){18}[0-9]+'
 
+# Adds the process of $1, a "/proc/PID/stat:FIELDS" match of stat_fields, to snapshot unless
+# it is a zombie or dead.
+stat_row() {
+  r_pid=${1#/proc/}
+  set -- ${1#*:) }
+  case $1 in Z | X | x) return ;; esac
+  snapshot="$snapshot${r_pid%%/*} $2 $3 ${20}$nl"
+}
+
 # Sets snapshot to "PID PPID PGRP STARTTIME" lines of every live process of the container.
 # One grep reads every /proc/PID/stat (the read builtin takes a file a byte at a time: a
 # few hundred processes cost a hundred thousand reads): each match is the fields after
@@ -164,10 +173,7 @@ snap() {
     IFS=$nl
     for s_row in $s_rows; do
       IFS=$ifs
-      s_pid=${s_row#/proc/}
-      set -- ${s_row#*:) }
-      case $1 in Z | X | x) continue ;; esac
-      snapshot="$snapshot${s_pid%%/*} $2 $3 ${20}$nl"
+      stat_row "$s_row"
     done
     IFS=$ifs
     return
@@ -203,13 +209,9 @@ look() {
   IFS=$nl
   for l_row in $l_rows; do
     IFS=$ifs
-    l_pid=${l_row#/proc/}
-    l_pid=${l_pid%%/*}
     case $l_row in
       /proc/*/stat:\)\ *)
-        set -- ${l_row#*:) }
-        case $1 in Z | X | x) continue ;; esac
-        snapshot="$snapshot$l_pid $2 $3 ${20}$nl"
+        stat_row "$l_row"
         continue
         ;;
       /proc/*/environ:EXECTASK_UID=*) l_key=${l_row#*:EXECTASK_UID=} ;;
@@ -269,6 +271,7 @@ index() {
 # children.
 tree() {
   group=none
+  # The command's start time as the snapshot saw it (empty: gone).
   eval "t_start=\${xs_$c_pid:-}"
   if [ "$c_pid" != 0 ]; then
     if [ "$t_start" = "$c_start" ]; then
@@ -283,7 +286,6 @@ tree() {
   t_next=$marked
   [ "$group" = none ] || eval "t_next=\"\$t_next \${xg_$group:-}\""
   # The recorded command only while it is the process recorded: its pid may be reused.
-  eval "t_start=\${xs_$c_pid:-}"
   [ "$c_pid" = 0 ] || [ "$t_start" != "$c_start" ] || t_next="$t_next $c_pid"
   tree=' '
   while [ -n "$t_next" ]; do
