@@ -198,7 +198,7 @@ public final class SandboxMode {
     try {
       sandbox = Sandbox.start(options.directory());
     } catch (Exception e) {
-      err.println("The sandbox could not start: " + e.getMessage());
+      err.println("The sandbox could not start: " + causes(e));
       return 1;
     }
     if (!options.operator()) {
@@ -281,5 +281,17 @@ public final class SandboxMode {
       }
     }
     return false;
+  }
+
+  /** The messages of a failure and its causes, each once: fabric8's own says only "An error". */
+  static String causes(Throwable failure) {
+    java.util.LinkedHashSet<String> messages = new java.util.LinkedHashSet<>();
+    for (Throwable t = failure; t != null && messages.size() < 6; t = t.getCause()) {
+      messages.add(t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName());
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return String.join(": ", messages);
   }
 }

@@ -567,6 +567,7 @@ class ScaleBenchmarkIT {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     if (recording != null) {
+      command.add("-XX:FlightRecorderOptions=stackdepth=160");
       command.add(
           "-XX:StartFlightRecording=settings=profile,filename=" + DIR.resolve(recording + ".jfr"));
     }

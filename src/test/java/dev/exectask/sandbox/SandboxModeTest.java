@@ -18,6 +18,22 @@ import org.junit.jupiter.api.Test;
 class SandboxModeTest {
 
   @Test
+  void aStartFailureSaysWhatWentWrongUnderneath() {
+    Exception failure =
+        new RuntimeException(
+            "An error has occurred.",
+            new java.io.IOException(
+                "Failed to create SSL connection",
+                new IllegalStateException(
+                    (String) null, new java.net.BindException("Address already in use"))));
+
+    assertThat(SandboxMode.causes(failure))
+        .isEqualTo(
+            "An error has occurred.: Failed to create SSL connection: IllegalStateException:"
+                + " Address already in use");
+  }
+
+  @Test
   void defaultsToTargetSandboxUnderTheWorkingDirectory() {
     SandboxMode.Options options = SandboxMode.Options.parse("--sandbox");
 
