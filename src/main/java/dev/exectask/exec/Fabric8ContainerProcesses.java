@@ -46,6 +46,56 @@ public final class Fabric8ContainerProcesses implements ContainerProcesses {
    */
   static final Duration OBSERVE_BOUND = Duration.ofSeconds(1).plus(SCRIPT_TIMEOUT_MARGIN);
 
+  /**
+   * A killer prints a line at least every second while it works (see killer.sh): one silent this
+   * long is hung, and is closed. A busy one is not: on a saturated node, 64 trees can take longer
+   * than any fixed bound, and a killer cut off goes on running in the container beside the next.
+   */
+  static final Duration KILLER_SILENCE = SCRIPT_TIMEOUT_MARGIN;
+
+  /** Beyond its grace period, the longest a killer that keeps printing may take. */
+  static final Duration KILLER_BOUND = Duration.ofMinutes(2);
+
+  /**
+   * When an exec counts as hung: still open after {@code total}, or, with {@code output}, nothing
+   * written to it for {@code silence}.
+   */
+  record Bound(Duration total, Duration silence, Activity output) {
+    static Bound of(Duration total) {
+      return new Bound(total, null, null);
+    }
+  }
+
+  /** When a stream was last written to. */
+  static final class Activity extends OutputStream {
+    private final OutputStream out;
+    private volatile long lastNanos = System.nanoTime();
+
+    Activity(OutputStream out) {
+      this.out = out;
+    }
+
+    Duration silence() {
+      return Duration.ofNanos(System.nanoTime() - lastNanos);
+    }
+
+    void touch() {
+      lastNanos = System.nanoTime();
+    }
+
+    @Override
+    public void write(int b) throws java.io.IOException {
+      lastNanos = System.nanoTime();
+      out.write(b);
+    }
+
+    @Override
+    public void write(byte[] bytes, int offset, int length) throws java.io.IOException {
+      lastNanos = System.nanoTime();
+      out.write(bytes, offset, length);
+    }
+  }
+
   private final ExecConnector connector;
   private final Clock clock;
   private final int outputTailBytes;
@@ -107,7 +157,13 @@ public final class Fabric8ContainerProcesses implements ContainerProcesses {
   public CompletableFuture<ObservedCommand> observe(ExecTarget target, String taskUid) {
     OutputTail out = new OutputTail(SCRIPT_OUTPUT_BYTES);
     OutputTail err = new OutputTail(SCRIPT_OUTPUT_BYTES);
-    return exec(target, InContainerScripts.observerCommand(taskUid), null, out, err, OBSERVE_BOUND)
+    return exec(
+            target,
+            InContainerScripts.observerCommand(taskUid),
+            null,
+            out,
+            err,
+            Bound.of(OBSERVE_BOUND))
         .thenApply(
             end -> {
               end.requireSuccess("observer", err);
@@ -206,10 +262,15 @@ public final class Fabric8ContainerProcesses implements ContainerProcesses {
   private void send(KillBatchKey key, KillBatch batch) {
     Map<String, CompletableFuture<KillReport>> tasks = batch.tasks;
     OutputTail err = new OutputTail(SCRIPT_OUTPUT_BYTES);
-    // The killer waits the grace period, then at most 5 s of SIGKILL and 1 s for the wrapper.
+    // The killer waits the grace period, then at most 5 s of SIGKILL and 1 s for the wrapper,
+    // printing as it goes.
     long grace = key.graceSeconds();
-    Duration bound =
-        Duration.ofSeconds(Math.min(grace, Long.MAX_VALUE / 4)).plus(SCRIPT_TIMEOUT_MARGIN);
+    Activity lines = new Activity(new KillerLines(tasks));
+    Bound bound =
+        new Bound(
+            Duration.ofSeconds(Math.min(grace, Long.MAX_VALUE / 4)).plus(KILLER_BOUND),
+            KILLER_SILENCE,
+            lines);
     CompletableFuture<ExecEnd> end;
     synchronized (killBatches) {
       killersRunning.merge(key.target(), 1, Integer::sum);
@@ -220,7 +281,7 @@ public final class Fabric8ContainerProcesses implements ContainerProcesses {
               key.target(),
               InContainerScripts.killerCommand(tasks.keySet(), grace),
               null,
-              new KillerLines(tasks),
+              lines,
               err,
               bound);
     } catch (RuntimeException e) {
@@ -312,7 +373,7 @@ public final class Fabric8ContainerProcesses implements ContainerProcesses {
       byte[] stdin,
       OutputStream out,
       OutputTail err,
-      Duration bound) {
+      Bound bound) {
     AtomicReference<Status> status = new AtomicReference<>();
     AtomicReference<ExecWatch> opened = new AtomicReference<>();
     AtomicBoolean timedOut = new AtomicBoolean();
@@ -334,6 +395,10 @@ public final class Fabric8ContainerProcesses implements ContainerProcesses {
             .thenApply(
                 watch -> {
                   opened.set(watch);
+                  if (bound != null && bound.output() != null) {
+                    // Silence counts from here: opening is bounded by the total alone.
+                    bound.output().touch();
+                  }
                   if (stdin != null) {
                     // Written once the exec is open, not pumped from an InputStream: fabric8's
                     // pump holds a thread per exec, polling, for as long as it runs.
@@ -368,7 +433,7 @@ public final class Fabric8ContainerProcesses implements ContainerProcesses {
     if (bound == null) {
       return end;
     }
-    return end.orTimeout(bound.toMillis(), TimeUnit.MILLISECONDS)
+    return guard(end, bound)
         .handle(
             (result, failure) -> {
               if (failure == null) {
@@ -384,11 +449,58 @@ public final class Fabric8ContainerProcesses implements ContainerProcesses {
                 if (watch != null) {
                   watch.close();
                 }
-                throw new CompletionException(
-                    new TimeoutException(
-                        "the exec did not end within " + bound.toSeconds() + "s and was closed"));
               }
               throw new CompletionException(cause);
+            });
+  }
+
+  /**
+   * {@code end}, or a {@link TimeoutException} once the exec outlives its bound: its total, or its
+   * silence, looked at every second.
+   */
+  static <T> CompletableFuture<T> guard(CompletableFuture<T> end, Bound bound) {
+    CompletableFuture<T> guarded =
+        end.orTimeout(bound.total().toMillis(), TimeUnit.MILLISECONDS)
+            .handle(
+                (result, failure) -> {
+                  Throwable cause =
+                      failure instanceof CompletionException && failure.getCause() != null
+                          ? failure.getCause()
+                          : failure;
+                  if (cause instanceof TimeoutException) {
+                    throw new CompletionException(
+                        new TimeoutException(
+                            "the exec did not end within "
+                                + bound.total().toSeconds()
+                                + "s and was closed"));
+                  }
+                  if (failure != null) {
+                    throw new CompletionException(cause);
+                  }
+                  return result;
+                });
+    if (bound.silence() != null) {
+      watchSilence(guarded, bound);
+    }
+    return guarded;
+  }
+
+  private static void watchSilence(CompletableFuture<?> guarded, Bound bound) {
+    CompletableFuture.delayedExecutor(1, TimeUnit.SECONDS)
+        .execute(
+            () -> {
+              if (guarded.isDone()) {
+                return;
+              }
+              if (bound.output().silence().compareTo(bound.silence()) >= 0) {
+                guarded.completeExceptionally(
+                    new TimeoutException(
+                        "the exec printed nothing for "
+                            + bound.silence().toSeconds()
+                            + "s and was closed"));
+                return;
+              }
+              watchSilence(guarded, bound);
             });
   }
 

@@ -53,6 +53,10 @@ public final class InContainerScripts {
 
   private static final Pattern TASK_UID = Pattern.compile("[A-Za-z0-9-]{1,253}");
   private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+
+  /** The line a killer prints, at least once a second, while it has tasks left. */
+  public static final String KILLER_WORKING = "exectask-killer working";
+
   private static final Pattern KILL_REPORT =
       Pattern.compile(
           "exectask-killer signalled=(\\d{1,9}) remaining=(\\d{1,9})"

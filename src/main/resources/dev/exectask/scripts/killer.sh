@@ -29,7 +29,9 @@
 #
 # Output: one line on stdout per task, as soon as that task is done,
 #   exectask-killer signalled=N remaining=M[ exited=S[ at=EPOCH]]
-# with "UID " ahead of it when the call names more than one task.
+# with "UID " ahead of it when the call names more than one task; and while tasks are left,
+# "exectask-killer working" at least once a second, after a round, so that the caller can
+# tell a killer slowed by a busy node from a hung one.
 # N: distinct processes of the tree signalled (the wrapper is not counted); M: processes
 # of the tree still alive at the end; exited: the status the wrapper recorded for the
 # command (and when it ended), read before the state dir goes. Running it again once all
@@ -457,6 +459,7 @@ flush() {
 
 collect $everyone
 now
+beat=$now
 for i in $everyone; do
   use "$i"
   # A stopped process would keep SIGTERM pending until the SIGKILL.
@@ -487,6 +490,11 @@ while :; do
   done
   flush
   [ -n "$left" ] || break
+  now
+  if [ $((now - beat)) -ge 100 ]; then
+    printf 'exectask-killer working\n'
+    beat=$now
+  fi
   pause
 done
 [ -z "$failed" ]

@@ -545,7 +545,20 @@ class InContainerScriptsBehaviourTest {
       assertTrue(
           elapsed(start).toMillis() >= grace * 1000,
           "SIGKILL only after the grace period, not after " + elapsed(start));
-      assertEquals("exectask-killer signalled=3 remaining=0\n", kill.killed());
+      // While it waits it says so, at least once a second: the operator tells a slow killer
+      // from a hung one by its silence.
+      List<String> lines = kill.stdout().lines().toList();
+      assertTrue(
+          lines.subList(0, lines.size() - 1).stream()
+                  .filter(InContainerScripts.KILLER_WORKING::equals)
+                  .count()
+              >= grace - 1,
+          kill.stdout());
+      assertTrue(
+          lines.subList(0, lines.size() - 1).stream()
+              .allMatch(InContainerScripts.KILLER_WORKING::equals),
+          kill.stdout());
+      assertEquals("exectask-killer signalled=3 remaining=0\n", kill.withoutHeartbeats().killed());
       assertEquals(List.of(), task.alive());
       assertEquals(137, wrapper.await().exitCode());
     }
@@ -1161,6 +1174,12 @@ class InContainerScriptsBehaviourTest {
 
   record Result(int exitCode, String stdout, String stderr) {
 
+    /** A killer's output without its "working" lines. */
+    Result withoutHeartbeats() {
+      return new Result(
+          exitCode, stdout.replace(InContainerScripts.KILLER_WORKING + "\n", ""), stderr);
+    }
+
     /** The killer's report without the exit it read from the state dir (asserted apart). */
     String killed() {
       return stdout.replaceFirst(" exited=\\d+( at=\\d+)?\n$", "\n");
@@ -1269,8 +1288,9 @@ class InContainerScriptsBehaviourTest {
       return start(InContainerScripts.killerCommand(uid, grace));
     }
 
+    /** Runs the killer; its stdout without the lines that say it is still working. */
     Result runKiller(long grace) {
-      Result result = startKiller(grace).await();
+      Result result = startKiller(grace).await().withoutHeartbeats();
       InContainerScripts.parseKillReport(result.stdout());
       return result;
     }

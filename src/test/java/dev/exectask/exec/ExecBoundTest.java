@@ -1,0 +1,89 @@
+package dev.exectask.exec;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.OutputStream;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** When a script's exec counts as hung: by its total time, or by its silence. */
+class ExecBoundTest {
+
+  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+
+  @AfterEach
+  void stop() {
+    timer.shutdownNow();
+  }
+
+  /** Writes a byte to the stream, as a script's output reaches it. */
+  private static Runnable printing(OutputStream output) {
+    return () -> {
+      try {
+        output.write('.');
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    };
+  }
+
+  @Test
+  void anExecThatKeepsPrintingOutlivesItsSilenceBound() throws Exception {
+    Fabric8ContainerProcesses.Activity output =
+        new Fabric8ContainerProcesses.Activity(OutputStream.nullOutputStream());
+    timer.scheduleAtFixedRate(printing(output), 0, 300, TimeUnit.MILLISECONDS);
+    CompletableFuture<String> end = new CompletableFuture<>();
+    timer.schedule(() -> end.complete("done"), 3500, TimeUnit.MILLISECONDS);
+
+    CompletableFuture<String> guarded =
+        Fabric8ContainerProcesses.guard(
+            end,
+            new Fabric8ContainerProcesses.Bound(
+                Duration.ofSeconds(20), Duration.ofSeconds(1), output));
+
+    assertThat(guarded.get(10, TimeUnit.SECONDS)).isEqualTo("done");
+  }
+
+  @Test
+  void anExecSilentForItsBoundIsCutOff() {
+    Fabric8ContainerProcesses.Activity output =
+        new Fabric8ContainerProcesses.Activity(OutputStream.nullOutputStream());
+    CompletableFuture<String> guarded =
+        Fabric8ContainerProcesses.guard(
+            new CompletableFuture<>(),
+            new Fabric8ContainerProcesses.Bound(
+                Duration.ofSeconds(20), Duration.ofSeconds(1), output));
+
+    assertThatThrownBy(() -> guarded.get(10, TimeUnit.SECONDS))
+        .isInstanceOf(ExecutionException.class)
+        .cause()
+        .isInstanceOf(TimeoutException.class)
+        .hasMessage("the exec printed nothing for 1s and was closed");
+  }
+
+  @Test
+  void anExecStillPrintingAtItsTotalBoundIsCutOff() {
+    Fabric8ContainerProcesses.Activity output =
+        new Fabric8ContainerProcesses.Activity(OutputStream.nullOutputStream());
+    timer.scheduleAtFixedRate(printing(output), 0, 200, TimeUnit.MILLISECONDS);
+    CompletableFuture<String> guarded =
+        Fabric8ContainerProcesses.guard(
+            new CompletableFuture<>(),
+            new Fabric8ContainerProcesses.Bound(
+                Duration.ofSeconds(2), Duration.ofSeconds(1), output));
+
+    assertThatThrownBy(() -> guarded.get(10, TimeUnit.SECONDS))
+        .isInstanceOf(ExecutionException.class)
+        .cause()
+        .isInstanceOf(TimeoutException.class)
+        .hasMessage("the exec did not end within 2s and was closed");
+  }
+}
