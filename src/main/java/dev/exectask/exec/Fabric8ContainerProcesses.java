@@ -47,11 +47,13 @@ public final class Fabric8ContainerProcesses implements ContainerProcesses {
   static final Duration OBSERVE_BOUND = Duration.ofSeconds(1).plus(SCRIPT_TIMEOUT_MARGIN);
 
   /**
-   * A killer prints a line at least every second while it works (see killer.sh): one silent this
-   * long is hung, and is closed. A busy one is not: on a saturated node, 64 trees can take longer
-   * than any fixed bound, and a killer cut off goes on running in the container beside the next.
+   * A killer prints a line as it starts and then at least every second while it works (see
+   * killer.sh): one silent this long is hung, and is closed. A busy one is not: on a saturated
+   * node, 64 trees can take longer than any fixed bound, and a killer cut off goes on running in
+   * the container beside the next. A round of a killer of dozens of trees in a container of
+   * hundreds of processes took over 15 s on a 2-core node at load 24.
    */
-  static final Duration KILLER_SILENCE = SCRIPT_TIMEOUT_MARGIN;
+  static final Duration KILLER_SILENCE = Duration.ofSeconds(30);
 
   /** Beyond its grace period, the longest a killer that keeps printing may take. */
   static final Duration KILLER_BOUND = Duration.ofMinutes(2);

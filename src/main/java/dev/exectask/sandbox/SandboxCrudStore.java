@@ -258,7 +258,11 @@ final class SandboxCrudStore extends KubernetesCrudDispatcher {
       createdState.set(newState);
     }
     String existing = oldAttributes == null ? null : map.get(oldAttributes);
-    if (existing == null || newState == null) {
+    if (existing == null
+        || newState == null
+        || !existing.contains(DELETION_TIMESTAMP) && !newState.contains(DELETION_TIMESTAMP)) {
+      // Nothing below applies to an object that no one is deleting: no need to parse the two
+      // states, under the store's write lock that every other write and read is waiting for.
       super.processEvent(path, pathAttributes, oldAttributes, resource, newState);
       return;
     }
@@ -286,6 +290,8 @@ final class SandboxCrudStore extends KubernetesCrudDispatcher {
     }
     super.processEvent(path, pathAttributes, oldAttributes, resource, newState);
   }
+
+  private static final String DELETION_TIMESTAMP = "\"deletionTimestamp\"";
 
   private static ObjectNode parse(String json) {
     try {

@@ -30,8 +30,8 @@
 # Output: one line on stdout per task, as soon as that task is done,
 #   exectask-killer signalled=N remaining=M[ exited=S[ at=EPOCH]]
 # with "UID " ahead of it when the call names more than one task; and while tasks are left,
-# "exectask-killer working" at least once a second, after a round, so that the caller can
-# tell a killer slowed by a busy node from a hung one.
+# "exectask-killer working" at the start and at least once a second after a round, so
+# that the caller can tell a killer slowed by a busy node from a hung one.
 # N: distinct processes of the tree signalled (the wrapper is not counted); M: processes
 # of the tree still alive at the end; exited: the status the wrapper recorded for the
 # command (and when it ended), read before the state dir goes. Running it again once all
@@ -457,6 +457,8 @@ flush() {
   r_lines= r_dirs=
 }
 
+# The first sign of life, before the first look at /proc, which a busy node can make slow.
+printf '%s\n' 'exectask-killer working'
 collect $everyone
 now
 beat=$now

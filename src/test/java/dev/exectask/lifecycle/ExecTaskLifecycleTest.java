@@ -1125,7 +1125,7 @@ class ExecTaskLifecycleTest {
                     .anyMatch(
                         c ->
                             "KillFailed".equals(c.getReason())
-                                && c.getMessage().contains("printed nothing for 15s")));
+                                && c.getMessage().contains("printed nothing for 30s")));
     assertEquals(Phase.Running, get("hung").getStatus().getPhase());
     annotatePod(EXEC_FAULT, null);
     await().atMost(Duration.ofSeconds(60)).until(() -> get("hung") == null);
