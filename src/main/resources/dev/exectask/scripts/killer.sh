@@ -436,12 +436,47 @@ report() {
       *"$nl"*) rm -rf "$state" 2>/dev/null ;;
       *) r_dirs="$r_dirs$state$nl" ;;
     esac
+    # Its wrapper was seen, and is gone: no start can come after it.
+    if [ "$w_pid" != 0 ]; then
+      for k_dir in $k_dirs; do
+        case $k_dir in *"$nl"*) ;; *) r_dirs="$r_dirs$k_dir/$uid.killed$nl" ;; esac
+      done
+    fi
   fi
   count "$signalled"
   r_line="exectask-killer signalled=$counted remaining=$remaining$exited"
   [ "$tasks" = 1 ] || r_line="$uid $r_line"
   r_lines="$r_lines$r_line$nl"
   [ "$remaining" = 0 ] || failed=yes
+}
+
+# A wrapper whose exec is still on its way (the killer's exec came first) must never start
+# its command. Before its first look at /proc the killer leaves UID.killed beside where the
+# task's state dir goes; a wrapper looks for it once its pid record is written (see
+# wrapper.sh), so of the two, one sees the other: the wrapper the tombstone (and runs
+# nothing), or the killer the wrapper (and kills it and all it starts). The tombstone goes
+# with the state dir once the killer has seen the wrapper gone; a task whose wrapper never
+# came keeps it (one empty file).
+tombstones() {
+  state_bases
+  k_dirs=
+  for k_base in $bases; do
+    [ -d "$k_base/.exectask" ] && [ -w "$k_base/.exectask" ] && k_dirs="$k_dirs $k_base/.exectask"
+  done
+  if [ -z "$k_dirs" ]; then
+    for k_base in $bases; do
+      if mkdir -p "$k_base/.exectask" 2>/dev/null && [ -w "$k_base/.exectask" ]; then
+        k_dirs=" $k_base/.exectask"
+        break
+      fi
+    done
+  fi
+  for i in $everyone; do
+    use "$i"
+    for k_dir in $k_dirs; do
+      : >"$k_dir/$uid.killed" 2>/dev/null
+    done
+  done
 }
 
 # Removes the state dirs of the tasks reported this round in one rm, then prints their lines.
@@ -459,6 +494,7 @@ flush() {
 
 # The first sign of life, before the first look at /proc, which a busy node can make slow.
 printf '%s\n' 'exectask-killer working'
+tombstones
 collect $everyone
 now
 beat=$now

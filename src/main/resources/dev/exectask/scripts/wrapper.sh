@@ -50,6 +50,8 @@
 #            the relays' FIFOs and what dd said of the last chunk, removed once the command
 #            and its relays are done
 # Every record but the logs is one line written in place by one write: see publish.
+# Beside the state dir, UID.killed is a killer's tombstone (see killer.sh): a wrapper that
+# finds one in a base once its pid record is written fails with 126 and runs nothing.
 #
 # Output relay. The command writes into two FIFOs; one relay per stream reads them in
 # chunks of at most 64 KiB, appends each chunk to the stream's log and passes it on from
@@ -98,6 +100,14 @@ wrapper_start=$p_start
 [ -z "$state" ] || publish pid "$$ 0 0 $wrapper_start" || state=
 
 [ -n "$state" ] || fail 126 "cannot buffer the task's input: no writable directory in $bases"
+
+# A killer that came before this exec left a tombstone (see killer.sh): the task is over,
+# and its command never starts. Looked for after the pid record is written: a killer that
+# writes its tombstone later finds this wrapper instead, and kills it.
+for base in $bases; do
+  [ ! -e "$base/.exectask/$uid.killed" ] ||
+    fail 126 'the task was killed before its command could start'
+done
 
 # A dropped connection ends stdin early: never run the command on a prefix of its input.
 cut_short() {

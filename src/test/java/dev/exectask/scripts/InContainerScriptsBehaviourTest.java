@@ -563,6 +563,48 @@ class InContainerScriptsBehaviourTest {
       assertEquals(137, wrapper.await().exitCode());
     }
 
+    /**
+     * A kill that comes before the wrapper (its exec still on its way when the task is deleted)
+     * leaves a tombstone: the late wrapper never starts the command.
+     */
+    @EachShellAndFallback
+    void aWrapperThatArrivesAfterItsKillerNeverStartsTheCommand(Shell shell) throws Exception {
+      Task task = task(shell);
+      Path started = Path.of(task.tmpdir, "started");
+
+      Result kill = task.runKiller(0);
+      assertEquals(KILLED_NONE, kill.killed());
+      Result late =
+          task.runWrapper(
+              List.of("sh", "-c", ": > \"$0\"; sleep 300", started.toString()),
+              List.of(),
+              null,
+              null);
+
+      assertEquals(126, late.exitCode(), late.stderr());
+      assertEquals("exectask: the task was killed before its command could start\n", late.stderr());
+      assertFalse(Files.exists(started), "the command never ran");
+      assertEquals(List.of(), task.alive());
+      assertEquals(
+          "the task was killed before its command could start\n",
+          Files.readString(task.stateDir().resolve("failed")));
+    }
+
+    /** Once the killer has seen the wrapper gone, no tombstone is left behind. */
+    @EachShellAndFallback
+    void aKillAfterTheWrapperRanLeavesNoTombstone(Shell shell) throws Exception {
+      Task task = task(shell);
+      Started wrapper = task.startSleeping();
+      task.awaitAlive(1);
+
+      assertEquals(KILLED_ONE, task.runKiller(0).killed());
+      wrapper.await();
+
+      try (var left = Files.list(Path.of(task.tmpdir, ".exectask"))) {
+        assertEquals(List.of(), left.toList());
+      }
+    }
+
     @EachShellAndFallback
     void gracePeriodZeroKillsAtOnce(Shell shell) {
       Task task = task(shell);
