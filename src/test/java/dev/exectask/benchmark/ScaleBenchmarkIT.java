@@ -311,6 +311,7 @@ class ScaleBenchmarkIT {
       Usage steady = Usage.over(window, operator, sandbox, modified::get);
       result.steady = steady;
 
+      Files.deleteIfExists(DIR.resolve("slowest-" + n));
       // Half at once, by one collection DELETE.
       List<String> toDelete = names(n, true);
       List<String> timingOut = names(n, false);
@@ -323,6 +324,8 @@ class ScaleBenchmarkIT {
         Optional.ofNullable(deleteGone.get(name))
             .ifPresent(at -> result.deleteProcesses.add(millis(deletedAt, at)));
       }
+      slowest(
+          "deleted", toDelete, deleteGone, name -> deletedAt, uids, DIR.resolve("slowest-" + n));
       waitUntil(Duration.ofSeconds(60), () -> toDelete.stream().allMatch(objectGone::containsKey));
       for (String name : toDelete) {
         Optional.ofNullable(objectGone.get(name))
@@ -339,6 +342,8 @@ class ScaleBenchmarkIT {
           result.deadlineLate.add(millis(deadline, gone));
         }
       }
+      slowest(
+          "timed out", timingOut, timeoutGone, deadlines::get, uids, DIR.resolve("slowest-" + n));
       waitUntil(Duration.ofSeconds(60), () -> timedOut(ns) == timingOut.size());
       result.timedOut = timedOut(ns);
       result.rssAfter = Usage.rssMiB(operator);
@@ -417,6 +422,47 @@ class ScaleBenchmarkIT {
    * One poller for both halves, so a deadline enforced while the deletes are still being waited for
    * is seen when it happens.
    */
+  /**
+   * Appends the ten tasks gone last (name, uid, ms from their due time; "never" for those not gone)
+   * to {@code file}: the uids to look for in the sandbox's audit log and the operator's log.
+   */
+  static void slowest(
+      String what,
+      List<String> names,
+      Map<String, Instant> gone,
+      java.util.function.Function<String, Instant> due,
+      Map<String, String> uids,
+      Path file)
+      throws IOException {
+    StringBuilder text = new StringBuilder(what + ", gone last:\n");
+    names.stream()
+        .filter(name -> due.apply(name) != null)
+        .sorted(
+            java.util.Comparator.comparing(
+                    (String name) ->
+                        gone.containsKey(name)
+                            ? Duration.between(due.apply(name), gone.get(name))
+                            : Duration.ofDays(1))
+                .reversed())
+        .limit(10)
+        .forEach(
+            name ->
+                text.append(name)
+                    .append(' ')
+                    .append(uids.get(name))
+                    .append(' ')
+                    .append(
+                        gone.containsKey(name)
+                            ? (long) millis(due.apply(name), gone.get(name)) + " ms"
+                            : "never")
+                    .append('\n'));
+    Files.writeString(
+        file,
+        text.toString(),
+        java.nio.file.StandardOpenOption.CREATE,
+        java.nio.file.StandardOpenOption.APPEND);
+  }
+
   static final class GoneWatch implements AutoCloseable {
     private final Map<String, Instant> gone = new ConcurrentHashMap<>();
     private final Thread poller;
