@@ -56,17 +56,10 @@ class ExecBoundTest {
   void anExecSilentForItsBoundIsCutOff() {
     Fabric8ContainerProcesses.Activity output =
         new Fabric8ContainerProcesses.Activity(OutputStream.nullOutputStream());
-    CompletableFuture<String> guarded =
-        Fabric8ContainerProcesses.guard(
-            new CompletableFuture<>(),
-            new Fabric8ContainerProcesses.Bound(
-                Duration.ofSeconds(20), Duration.ofSeconds(1), output));
 
-    assertThatThrownBy(() -> guarded.get(10, TimeUnit.SECONDS))
-        .isInstanceOf(ExecutionException.class)
-        .cause()
-        .isInstanceOf(TimeoutException.class)
-        .hasMessage("the exec printed nothing for 1s and was closed");
+    assertCutOff(
+        new Fabric8ContainerProcesses.Bound(Duration.ofSeconds(20), Duration.ofSeconds(1), output),
+        "the exec printed nothing for 1s and was closed");
   }
 
   @Test
@@ -74,16 +67,21 @@ class ExecBoundTest {
     Fabric8ContainerProcesses.Activity output =
         new Fabric8ContainerProcesses.Activity(OutputStream.nullOutputStream());
     timer.scheduleAtFixedRate(printing(output), 0, 200, TimeUnit.MILLISECONDS);
+
+    assertCutOff(
+        new Fabric8ContainerProcesses.Bound(Duration.ofSeconds(2), Duration.ofSeconds(1), output),
+        "the exec did not end within 2s and was closed");
+  }
+
+  /** An exec that never ends, guarded by {@code bound}, fails with {@code message}. */
+  private static void assertCutOff(Fabric8ContainerProcesses.Bound bound, String message) {
     CompletableFuture<String> guarded =
-        Fabric8ContainerProcesses.guard(
-            new CompletableFuture<>(),
-            new Fabric8ContainerProcesses.Bound(
-                Duration.ofSeconds(2), Duration.ofSeconds(1), output));
+        Fabric8ContainerProcesses.guard(new CompletableFuture<>(), bound);
 
     assertThatThrownBy(() -> guarded.get(10, TimeUnit.SECONDS))
         .isInstanceOf(ExecutionException.class)
         .cause()
         .isInstanceOf(TimeoutException.class)
-        .hasMessage("the exec did not end within 2s and was closed");
+        .hasMessage(message);
   }
 }
