@@ -3,22 +3,27 @@ package dev.exectask.exec;
 import io.fabric8.kubernetes.api.model.Status;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.RequestConfigBuilder;
 import io.fabric8.kubernetes.client.dsl.ExecListener;
 import io.fabric8.kubernetes.client.dsl.ExecWatch;
 import io.fabric8.kubernetes.client.dsl.internal.ExecWebSocketListener;
 import io.fabric8.kubernetes.client.dsl.internal.OperationSupport;
 import io.fabric8.kubernetes.client.dsl.internal.PodOperationContext;
 import io.fabric8.kubernetes.client.dsl.internal.PodOperationContext.StreamContext;
+import io.fabric8.kubernetes.client.http.HttpClient;
 import io.fabric8.kubernetes.client.http.WebSocket;
 import io.fabric8.kubernetes.client.http.WebSocketHandshakeException;
 import io.fabric8.kubernetes.client.impl.BaseClient;
 import io.fabric8.kubernetes.client.utils.URLUtils;
 import io.fabric8.kubernetes.client.utils.URLUtils.URLBuilder;
+import io.vertx.core.http.UpgradeRejectedException;
 import java.io.OutputStream;
 import java.net.URISyntaxException;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -36,9 +41,29 @@ final class ExecConnector {
   private final KubernetesClient client;
   private final WebSocketPings pings;
 
+  /**
+   * The client's HTTP client without its own retries. fabric8 retries a refused upgrade (HTTP 429
+   * or any 5xx, or an I/O failure) up to 10 times with exponential backoff: an exec into a pod
+   * whose node is unreachable (HTTP 500 "error dialing backend" after the API server's dial
+   * timeout) would fail only after a minute or more of hidden retries, past the killer's bound, and
+   * the task would report a timeout instead of the API server's answer. Here only the refusals that
+   * say "try again shortly" are retried, a few times ({@link #retryable}); the reconciler retries
+   * the rest with its own backoff and says so in the task's status.
+   */
+  private final HttpClient http;
+
   ExecConnector(KubernetesClient client, WebSocketPings pings) {
     this.client = client;
     this.pings = pings;
+    this.http =
+        client
+            .getHttpClient()
+            .newBuilder()
+            .tag(
+                new RequestConfigBuilder(client.getConfiguration().getRequestConfig())
+                    .withRequestRetryBackoffLimit(0)
+                    .build())
+            .build();
   }
 
   /**
@@ -53,6 +78,20 @@ final class ExecConnector {
       OutputStream out,
       OutputStream err,
       ExecListener listener) {
+    return open(target, argv, stdin, out, err, listener, 0);
+  }
+
+  /** Upgrades refused this many times in a row with "try again" are not tried again. */
+  static final int UPGRADE_RETRIES = 3;
+
+  private CompletableFuture<ExecWatch> open(
+      ExecTarget target,
+      List<String> argv,
+      boolean stdin,
+      OutputStream out,
+      OutputStream err,
+      ExecListener listener,
+      int retry) {
     PodOperationContext context =
         PodOperationContext.builder()
             .containerId(target.container())
@@ -82,9 +121,7 @@ final class ExecConnector {
     CompletableFuture<WebSocket> upgrade;
     try {
       upgrade =
-          client
-              .getHttpClient()
-              .newWebSocketBuilder()
+          http.newWebSocketBuilder()
               .subprotocol(EXEC_PROTOCOL)
               .uri(url.build().toURI())
               .connectTimeout(client.getConfiguration().getRequestTimeout(), TimeUnit.MILLISECONDS)
@@ -103,22 +140,34 @@ final class ExecConnector {
                   failure instanceof CompletionException && failure.getCause() != null
                       ? failure.getCause()
                       : failure;
-              stream.onError(webSocket, refusal(cause));
+              Throwable refusal = refusal(cause);
+              if (retry < UPGRADE_RETRIES && retryable(refusal)) {
+                // Refused before the upgrade: nothing ran in the container, so another try is safe.
+                Executor later =
+                    CompletableFuture.delayedExecutor(100L << retry, TimeUnit.MILLISECONDS);
+                return CompletableFuture.supplyAsync(() -> null, later)
+                    .thenCompose(v -> open(target, argv, stdin, out, err, listener, retry + 1));
+              }
+              stream.onError(webSocket, refusal);
               return stream.exitCode().thenApply(code -> (ExecWatch) stream);
             })
         .thenCompose(f -> f);
   }
 
   /**
-   * A refused upgrade as the API server's Status (its message and HTTP code), as fabric8's exec
-   * reports it; any other failure as it is.
+   * A refused upgrade as the API server's Status (its message and HTTP code; fabric8 keeps only the
+   * code, so the Status is read from the body of the refusal where it is there); any other failure
+   * as it is.
    */
   private Throwable refusal(Throwable failure) {
     if (failure instanceof WebSocketHandshakeException handshake
         && handshake.getResponse() != null) {
       Status status =
-          OperationSupport.createStatus(
-              handshake.getResponse(), client.getKubernetesSerialization());
+          sentStatus(handshake)
+              .orElseGet(
+                  () ->
+                      OperationSupport.createStatus(
+                          handshake.getResponse(), client.getKubernetesSerialization()));
       return new KubernetesClientException(
           status.getMessage(),
           handshake,
@@ -127,5 +176,47 @@ final class ExecConnector {
           handshake.getResponse().request());
     }
     return failure;
+  }
+
+  /**
+   * The refusals that mean "try again shortly" and nothing else: too many requests (429, API
+   * priority and fairness), the API server unavailable (503, e.g. while it restarts), or the
+   * connection refused. An unreachable kubelet (500) or a forbidden exec (403) is reported at once.
+   */
+  static boolean retryable(Throwable refusal) {
+    if (refusal instanceof KubernetesClientException answered && answered.getCode() > 0) {
+      return answered.getCode() == 429 || answered.getCode() == 503;
+    }
+    for (Throwable t = refusal; t != null && t != t.getCause(); t = t.getCause()) {
+      if (t instanceof java.net.ConnectException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The Status the API server sent with its refusal, e.g. "error dialing backend: ...". */
+  private Optional<Status> sentStatus(WebSocketHandshakeException handshake) {
+    for (Throwable t = handshake.getCause(); t != null && t != t.getCause(); t = t.getCause()) {
+      if (t instanceof UpgradeRejectedException rejected
+          && rejected.getBody() != null
+          && rejected.getBody().length() > 0) {
+        try {
+          Status status =
+              client
+                  .getKubernetesSerialization()
+                  .unmarshal(rejected.getBody().toString(), Status.class);
+          if (status != null && status.getMessage() != null && !status.getMessage().isBlank()) {
+            if (status.getCode() == null) {
+              status.setCode(rejected.getStatus());
+            }
+            return Optional.of(status);
+          }
+        } catch (RuntimeException notAStatus) {
+          return Optional.empty();
+        }
+      }
+    }
+    return Optional.empty();
   }
 }

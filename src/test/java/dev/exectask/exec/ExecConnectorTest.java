@@ -160,4 +160,30 @@ class ExecConnectorTest {
     assertThat(failure.getCause()).isInstanceOf(KubernetesClientException.class);
     assertThat(((KubernetesClientException) failure.getCause()).getCode()).isEqualTo(404);
   }
+
+  @Test
+  void anUnreachableKubeletIsReportedAfterOneTryWithItsMessage() throws Exception {
+    createReady("node-lost", Map.of());
+    client
+        .pods()
+        .withName("node-lost")
+        .edit(
+            pod -> {
+              pod.getMetadata()
+                  .setAnnotations(Map.of(EmulatedNode.NODE_ANNOTATION, EmulatedNode.NODE_LOST));
+              return pod;
+            });
+    long started = System.nanoTime();
+
+    ExecutionException failure =
+        assertThrows(
+            ExecutionException.class, () -> run(WebSocketPings.disabled(), "node-lost", "true"));
+    Duration lasted = Duration.ofNanos(System.nanoTime() - started);
+
+    KubernetesClientException refused = (KubernetesClientException) failure.getCause();
+    assertThat(refused.getCode()).isEqualTo(500);
+    assertThat(refused.getMessage()).contains("error dialing backend");
+    // The sandbox answers each try after 2 s: a second try would end past 4 s.
+    assertThat(lasted).isLessThan(Duration.ofSeconds(4));
+  }
 }

@@ -948,7 +948,9 @@ class ExecTaskLifecycleTest {
                             "Stalled".equals(c.getType())
                                 && "True".equals(c.getStatus())
                                 && "KillFailed".equals(c.getReason())
-                                && c.getMessage().matches("(?s).*attempt \\d+ failed \\(.+\\).*")));
+                                && c.getMessage()
+                                    .matches(
+                                        "(?s).*attempt \\d+ failed \\(.*error dialing backend.*\\).*")));
     assertEquals(Phase.Running, get("lost").getStatus().getPhase());
     await().atMost(SHORT).until(() -> eventReasons("lost").contains("KillFailed"));
     annotateTask("lost", ExecTask.SKIP_KILL_ANNOTATION, "true");
