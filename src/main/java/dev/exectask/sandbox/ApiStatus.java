@@ -64,6 +64,20 @@ final class ApiStatus {
         null);
   }
 
+  /** A protobuf body the sandbox cannot read: what it met, and how to send the object instead. */
+  static Error undecodableProtobuf(String why) {
+    return failure(
+        415,
+        "UnsupportedMediaType",
+        "the sandbox could not read this "
+            + ProtobufBodies.MEDIA_TYPE
+            + " body ("
+            + why
+            + "); send the object as JSON or YAML instead, e.g. with --dry-run=client -o yaml |"
+            + " kubectl create -f -",
+        null);
+  }
+
   static Error methodNotAllowed() {
     return failure(
         405,

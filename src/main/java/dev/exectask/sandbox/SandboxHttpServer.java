@@ -232,16 +232,41 @@ final class SandboxHttpServer extends MockWebServer {
     }
   }
 
-  /** Dispatches a plain request on {@link #requests}; the answer is written on the event loop. */
+  /**
+   * Dispatches a plain request on {@link #requests}; the answer is written on the event loop. A
+   * protobuf body (kubectl's typed commands) is read as JSON first.
+   */
   private void answerOffLoop(HttpServerRequest request, Buffer body, Context loop) {
     RecordedRequest recorded = recorded(request, body);
     offLoop(
         requests,
         request,
         () -> {
-          MockResponse answer = answer(request, recorded);
-          loop.runOnContext(v -> write(request.response(), answer));
+          MockResponse answer;
+          try {
+            answer = answer(request, asJson(recorded));
+          } catch (ProtobufBodies.UndecodableBody e) {
+            ApiStatus.Error error = ApiStatus.undecodableProtobuf(e.getMessage());
+            answer = SandboxDispatcher.json(error.code(), error.body());
+          }
+          MockResponse answered = answer;
+          loop.runOnContext(v -> write(request.response(), answered));
         });
+  }
+
+  /** The request with a protobuf body as the same request with its JSON; others as they are. */
+  private static RecordedRequest asJson(RecordedRequest recorded)
+      throws ProtobufBodies.UndecodableBody {
+    if (!ProtobufBodies.isProtobuf(recorded.getHeader("Content-Type"))) {
+      return recorded;
+    }
+    byte[] json = ProtobufBodies.toJson(recorded.getBody().getBytes());
+    return new RecordedRequest(
+        recorded.getHttpVersion(),
+        recorded.method(),
+        recorded.getPath(),
+        recorded.getHeaders().newBuilder().set("Content-Type", "application/json").build(),
+        new io.fabric8.mockwebserver.http.Buffer(json));
   }
 
   /** Runs {@code work} on {@code pool}; a server shutting down answers 503 instead. */

@@ -88,6 +88,81 @@ class SandboxKubectlTest {
     assertThat(kubectl(null, "get", "pod", "web").stderr()).contains("pods \"web\" not found");
   }
 
+  /** kubectl's typed commands send protobuf, as to any API server. */
+  @Test
+  void aUserCreatesBuiltInObjectsWithKubectlsOwnCommands() throws Exception {
+    assertOk(kubectl(null, "create", "namespace", "team-a"));
+    assertThat(kubectl(null, "get", "namespace", "team-a").stdout())
+        .containsPattern("team-a\\s+Active");
+    assertOk(kubectl(null, "-n", "team-a", "create", "configmap", "c", "--from-literal=k=v"));
+    assertThat(kubectl(null, "-n", "team-a", "get", "cm", "c", "-o", "jsonpath={.data.k}").stdout())
+        .isEqualTo("v");
+    assertOk(
+        kubectl(
+            null, "-n", "team-a", "create", "secret", "generic", "s", "--from-literal=pw=hunter2"));
+    assertThat(
+            kubectl(null, "-n", "team-a", "get", "secret", "s", "-o", "jsonpath={.data.pw}")
+                .stdout())
+        .isEqualTo("aHVudGVyMg==");
+    assertOk(
+        kubectl(
+            null,
+            "-n",
+            "team-a",
+            "create",
+            "deployment",
+            "web",
+            "--image=busybox",
+            "--replicas=2"));
+    assertThat(
+            kubectl(
+                    null,
+                    "-n",
+                    "team-a",
+                    "get",
+                    "deployment",
+                    "web",
+                    "-o",
+                    "jsonpath={.spec.replicas} {.spec.template.spec.containers[0].image}")
+                .stdout())
+        .isEqualTo("2 busybox");
+    assertOk(kubectl(null, "-n", "team-a", "create", "serviceaccount", "robot"));
+    assertOk(
+        kubectl(
+            null,
+            "-n",
+            "team-a",
+            "create",
+            "role",
+            "exec",
+            "--verb=create",
+            "--resource=pods/exec"));
+    assertOk(
+        kubectl(
+            null,
+            "-n",
+            "team-a",
+            "create",
+            "rolebinding",
+            "robot-exec",
+            "--role=exec",
+            "--serviceaccount=team-a:robot"));
+    assertThat(
+            kubectl(
+                    null,
+                    "-n",
+                    "team-a",
+                    "get",
+                    "rolebinding",
+                    "robot-exec",
+                    "-o",
+                    "jsonpath={.roleRef.name} {.subjects[0].name}")
+                .stdout())
+        .isEqualTo("exec robot");
+    assertThat(kubectl(null, "auth", "can-i", "create", "pods/exec").stdout()).isEqualTo("yes\n");
+    assertOk(kubectl(null, "delete", "namespace", "team-a", "--wait=false"));
+  }
+
   private static Run kubectl(String stdin, String... args) throws Exception {
     return cli.run(stdin, args);
   }
