@@ -68,32 +68,39 @@ public final class Fabric8ContainerProcesses implements ContainerProcesses {
     }
   }
 
-  /** When a stream was last written to. */
+  /**
+   * When a stream was last written to. Its silence counts from the first {@link #touch} (the exec
+   * open) or write: an exec still opening is bounded by its total alone, so an API server that
+   * answers the upgrade late (an unreachable kubelet, after its dial timeout) is reported with its
+   * own answer.
+   */
   static final class Activity extends OutputStream {
     private final OutputStream out;
-    private volatile long lastNanos = System.nanoTime();
+    private volatile long lastNanos;
+    private volatile boolean armed;
 
     Activity(OutputStream out) {
       this.out = out;
     }
 
     Duration silence() {
-      return Duration.ofNanos(System.nanoTime() - lastNanos);
+      return armed ? Duration.ofNanos(System.nanoTime() - lastNanos) : Duration.ZERO;
     }
 
     void touch() {
       lastNanos = System.nanoTime();
+      armed = true;
     }
 
     @Override
     public void write(int b) throws java.io.IOException {
-      lastNanos = System.nanoTime();
+      touch();
       out.write(b);
     }
 
     @Override
     public void write(byte[] bytes, int offset, int length) throws java.io.IOException {
-      lastNanos = System.nanoTime();
+      touch();
       out.write(bytes, offset, length);
     }
   }

@@ -56,6 +56,7 @@ class ExecBoundTest {
   void anExecSilentForItsBoundIsCutOff() {
     Fabric8ContainerProcesses.Activity output =
         new Fabric8ContainerProcesses.Activity(OutputStream.nullOutputStream());
+    output.touch(); // opened
 
     assertCutOff(
         new Fabric8ContainerProcesses.Bound(Duration.ofSeconds(20), Duration.ofSeconds(1), output),
@@ -71,6 +72,16 @@ class ExecBoundTest {
     assertCutOff(
         new Fabric8ContainerProcesses.Bound(Duration.ofSeconds(2), Duration.ofSeconds(1), output),
         "the exec did not end within 2s and was closed");
+  }
+
+  @Test
+  void anExecStillOpeningIsBoundedByItsTotalAlone() {
+    Fabric8ContainerProcesses.Activity output =
+        new Fabric8ContainerProcesses.Activity(OutputStream.nullOutputStream());
+
+    assertCutOff(
+        new Fabric8ContainerProcesses.Bound(Duration.ofSeconds(3), Duration.ofSeconds(1), output),
+        "the exec did not end within 3s and was closed");
   }
 
   /** An exec that never ends, guarded by {@code bound}, fails with {@code message}. */
