@@ -143,8 +143,7 @@ final class ExecConnector {
               Throwable refusal = refusal(cause);
               if (retry < UPGRADE_RETRIES && retryable(refusal)) {
                 // Refused before the upgrade: nothing ran in the container, so another try is safe.
-                Executor later =
-                    CompletableFuture.delayedExecutor(100L << retry, TimeUnit.MILLISECONDS);
+                Executor later = ExecTimer.after(100L << retry, TimeUnit.MILLISECONDS);
                 return CompletableFuture.supplyAsync(() -> null, later)
                     .thenCompose(v -> open(target, argv, stdin, out, err, listener, retry + 1));
               }

@@ -240,7 +240,7 @@ public final class Fabric8ContainerProcesses implements ContainerProcesses {
         KillBatch scheduled = batch;
         Duration window =
             killersRunning.containsKey(target) ? BUSY_KILL_BATCH_WINDOW : KILL_BATCH_WINDOW;
-        CompletableFuture.delayedExecutor(window.toMillis(), TimeUnit.MILLISECONDS)
+        ExecTimer.after(window.toMillis(), TimeUnit.MILLISECONDS)
             .execute(() -> sendWhenDue(key, scheduled));
       }
       report = batch.tasks.computeIfAbsent(taskUid, uid -> new CompletableFuture<>());
@@ -495,7 +495,7 @@ public final class Fabric8ContainerProcesses implements ContainerProcesses {
   }
 
   private static void watchSilence(CompletableFuture<?> guarded, Bound bound) {
-    CompletableFuture.delayedExecutor(1, TimeUnit.SECONDS)
+    ExecTimer.after(1, TimeUnit.SECONDS)
         .execute(
             () -> {
               if (guarded.isDone()) {

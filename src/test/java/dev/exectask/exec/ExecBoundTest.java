@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -42,6 +43,7 @@ class ExecBoundTest {
     timer.scheduleAtFixedRate(printing(output), 0, 300, TimeUnit.MILLISECONDS);
     CompletableFuture<String> end = new CompletableFuture<>();
     timer.schedule(() -> end.complete("done"), 3500, TimeUnit.MILLISECONDS);
+    long threadsBefore = ManagementFactory.getThreadMXBean().getTotalStartedThreadCount();
 
     CompletableFuture<String> guarded =
         Fabric8ContainerProcesses.guard(
@@ -50,6 +52,9 @@ class ExecBoundTest {
                 Duration.ofSeconds(20), Duration.ofSeconds(1), output));
 
     assertThat(guarded.get(10, TimeUnit.SECONDS)).isEqualTo("done");
+    assertThat(ManagementFactory.getThreadMXBean().getTotalStartedThreadCount() - threadsBefore)
+        .as("the silence is checked every second on one shared thread, not a new one each time")
+        .isLessThanOrEqualTo(1);
   }
 
   @Test
