@@ -50,7 +50,10 @@ import org.junit.jupiter.api.Test;
  * of them with one collection DELETE and lets the other half time out. Every latency is measured on
  * this host: a command's start by the file it writes, a process's end on /proc. It then creates
  * many pods bound to another node, which the operator has no task for, and shows what they cost it.
- * Prints one table (and writes it to {@code target/scale/results.txt}).
+ * The CPU each task costs from its create until it is gone is split by process (the operator, the
+ * sandbox, this JVM, and the rest of the host: the containers' processes), which says how many
+ * tasks a second the machine can carry at all. Prints one table (and writes it to {@code
+ * target/scale/results.txt}).
  *
  * <p>{@code ./mvnw -B -ntp -Pscale verify}; knobs: {@code -Dscale.sizes=100,1000}, {@code
  * -Dscale.unrelated-pods=10000}, {@code -Dscale.rate=100} (creates per second), {@code
@@ -230,6 +233,7 @@ class ScaleBenchmarkIT {
                 });
     GoneWatch goneWatch = null;
     try {
+      Ticks atStart = Ticks.now(operator, sandbox);
       // Creates at a fixed rate; a slow answer does not hold back the next create.
       Map<String, Instant> sent = new ConcurrentHashMap<>();
       ExecutorService creators = Executors.newFixedThreadPool(16);
@@ -346,6 +350,7 @@ class ScaleBenchmarkIT {
           "timed out", timingOut, timeoutGone, deadlines::get, uids, DIR.resolve("slowest-" + n));
       waitUntil(Duration.ofSeconds(60), () -> timedOut(ns) == timingOut.size());
       result.timedOut = timedOut(ns);
+      result.perTask = Ticks.now(operator, sandbox).minus(atStart);
       result.rssAfter = Usage.rssMiB(operator);
       result.left = trees(uids).values().stream().mapToInt(List::size).sum();
     } catch (Exception | AssertionError e) {
@@ -721,8 +726,12 @@ class ScaleBenchmarkIT {
     }
 
     static long cpuTicks(Process process) {
+      return cpuTicks(process.pid());
+    }
+
+    static long cpuTicks(long pid) {
       try {
-        String stat = Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat"));
+        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
         String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
       } catch (IOException e) {
@@ -745,6 +754,56 @@ class ScaleBenchmarkIT {
     }
   }
 
+  /**
+   * CPU time, in clock ticks, of the whole host (every process: /proc/stat, idle and iowait left
+   * out), the operator, the sandbox and this benchmark's own JVM.
+   */
+  record Ticks(long host, long operator, long sandbox, long benchmark) {
+
+    static Ticks now(Process operator, Process sandbox) {
+      long host = 0;
+      try {
+        String[] cpu = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+        // user nice system idle iowait irq softirq steal
+        for (int field : new int[] {1, 2, 3, 6, 7, 8}) {
+          host += Long.parseLong(cpu[field]);
+        }
+      } catch (IOException | RuntimeException e) {
+        host = 0;
+      }
+      return new Ticks(
+          host,
+          Usage.cpuTicks(operator),
+          Usage.cpuTicks(sandbox),
+          Usage.cpuTicks(ProcessHandle.current().pid()));
+    }
+
+    Ticks minus(Ticks earlier) {
+      return new Ticks(
+          host - earlier.host,
+          operator - earlier.operator,
+          sandbox - earlier.sandbox,
+          benchmark - earlier.benchmark);
+    }
+
+    /** Milliseconds of CPU per task for {@code n} tasks. */
+    String perTask(int n) {
+      double ms = 1000.0 / CLOCK_TICKS / n;
+      long rest = host - operator - sandbox - benchmark;
+      double all = host * ms;
+      return String.format(
+          Locale.ROOT,
+          "%.0f / %.0f / %.0f / %.0f / %.0f   (%d cores sustain ~%.0f tasks/s at this cost)",
+          all,
+          operator * ms,
+          sandbox * ms,
+          benchmark * ms,
+          rest * ms,
+          Runtime.getRuntime().availableProcessors(),
+          all > 0 ? Runtime.getRuntime().availableProcessors() * 1000.0 / all : 0);
+    }
+  }
+
   /** The figures of one size. */
   static final class Result {
     final int n;
@@ -755,6 +814,7 @@ class ScaleBenchmarkIT {
     double createSeconds;
     double deleteCallMillis;
     Usage steady;
+    Ticks perTask;
     long rssAfter;
     int left;
     int timedOut;
@@ -810,6 +870,11 @@ class ScaleBenchmarkIT {
               + " / "
               + String.format(Locale.ROOT, "%.1f", steady.sandboxCpu())
               + "   (target operator <= 2)");
+      if (perTask != null) {
+        table.row(
+            at + "CPU ms per task, create to gone: host / operator / sandbox / benchmark / rest",
+            perTask.perTask(n));
+      }
       table.row(
           at + "status writes per second to running tasks",
           String.format(Locale.ROOT, "%.1f", steady.writesPerSecond()) + "   (bound 20)");
