@@ -38,8 +38,7 @@ class ExecBoundTest {
 
   @Test
   void anExecThatKeepsPrintingOutlivesItsSilenceBound() throws Exception {
-    Fabric8ContainerProcesses.Activity output =
-        new Fabric8ContainerProcesses.Activity(OutputStream.nullOutputStream());
+    Fabric8ContainerProcesses.Activity output = quiet();
     timer.scheduleAtFixedRate(printing(output), 0, 300, TimeUnit.MILLISECONDS);
     CompletableFuture<String> end = new CompletableFuture<>();
     timer.schedule(() -> end.complete("done"), 3500, TimeUnit.MILLISECONDS);
@@ -59,8 +58,7 @@ class ExecBoundTest {
 
   @Test
   void anExecSilentForItsBoundIsCutOff() {
-    Fabric8ContainerProcesses.Activity output =
-        new Fabric8ContainerProcesses.Activity(OutputStream.nullOutputStream());
+    Fabric8ContainerProcesses.Activity output = quiet();
     output.touch(); // opened
 
     assertCutOff(
@@ -70,8 +68,7 @@ class ExecBoundTest {
 
   @Test
   void anExecStillPrintingAtItsTotalBoundIsCutOff() {
-    Fabric8ContainerProcesses.Activity output =
-        new Fabric8ContainerProcesses.Activity(OutputStream.nullOutputStream());
+    Fabric8ContainerProcesses.Activity output = quiet();
     timer.scheduleAtFixedRate(printing(output), 0, 200, TimeUnit.MILLISECONDS);
 
     assertCutOff(
@@ -81,12 +78,16 @@ class ExecBoundTest {
 
   @Test
   void anExecStillOpeningIsBoundedByItsTotalAlone() {
-    Fabric8ContainerProcesses.Activity output =
-        new Fabric8ContainerProcesses.Activity(OutputStream.nullOutputStream());
+    Fabric8ContainerProcesses.Activity output = quiet();
 
     assertCutOff(
         new Fabric8ContainerProcesses.Bound(Duration.ofSeconds(3), Duration.ofSeconds(1), output),
         "the exec did not end within 3s and was closed");
+  }
+
+  /** A stream nothing has been written to yet. */
+  private static Fabric8ContainerProcesses.Activity quiet() {
+    return new Fabric8ContainerProcesses.Activity(OutputStream.nullOutputStream());
   }
 
   /** An exec that never ends, guarded by {@code bound}, fails with {@code message}. */

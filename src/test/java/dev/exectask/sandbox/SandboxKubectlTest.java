@@ -94,73 +94,38 @@ class SandboxKubectlTest {
     assertOk(kubectl(null, "create", "namespace", "team-a"));
     assertThat(kubectl(null, "get", "namespace", "team-a").stdout())
         .containsPattern("team-a\\s+Active");
-    assertOk(kubectl(null, "-n", "team-a", "create", "configmap", "c", "--from-literal=k=v"));
-    assertThat(kubectl(null, "-n", "team-a", "get", "cm", "c", "-o", "jsonpath={.data.k}").stdout())
-        .isEqualTo("v");
-    assertOk(
-        kubectl(
-            null, "-n", "team-a", "create", "secret", "generic", "s", "--from-literal=pw=hunter2"));
+    assertOk(inTeam("create", "configmap", "c", "--from-literal=k=v"));
+    assertThat(field("cm", "c", "{.data.k}")).isEqualTo("v");
+    assertOk(inTeam("create", "secret", "generic", "s", "--from-literal=pw=hunter2"));
+    assertThat(field("secret", "s", "{.data.pw}")).isEqualTo("aHVudGVyMg==");
+    assertOk(inTeam("create", "deployment", "web", "--image=busybox", "--replicas=2"));
     assertThat(
-            kubectl(null, "-n", "team-a", "get", "secret", "s", "-o", "jsonpath={.data.pw}")
-                .stdout())
-        .isEqualTo("aHVudGVyMg==");
-    assertOk(
-        kubectl(
-            null,
-            "-n",
-            "team-a",
-            "create",
-            "deployment",
-            "web",
-            "--image=busybox",
-            "--replicas=2"));
-    assertThat(
-            kubectl(
-                    null,
-                    "-n",
-                    "team-a",
-                    "get",
-                    "deployment",
-                    "web",
-                    "-o",
-                    "jsonpath={.spec.replicas} {.spec.template.spec.containers[0].image}")
-                .stdout())
+            field(
+                "deployment", "web", "{.spec.replicas} {.spec.template.spec.containers[0].image}"))
         .isEqualTo("2 busybox");
-    assertOk(kubectl(null, "-n", "team-a", "create", "serviceaccount", "robot"));
+    assertOk(inTeam("create", "serviceaccount", "robot"));
+    assertOk(inTeam("create", "role", "exec", "--verb=create", "--resource=pods/exec"));
     assertOk(
-        kubectl(
-            null,
-            "-n",
-            "team-a",
-            "create",
-            "role",
-            "exec",
-            "--verb=create",
-            "--resource=pods/exec"));
-    assertOk(
-        kubectl(
-            null,
-            "-n",
-            "team-a",
-            "create",
-            "rolebinding",
-            "robot-exec",
-            "--role=exec",
-            "--serviceaccount=team-a:robot"));
-    assertThat(
-            kubectl(
-                    null,
-                    "-n",
-                    "team-a",
-                    "get",
-                    "rolebinding",
-                    "robot-exec",
-                    "-o",
-                    "jsonpath={.roleRef.name} {.subjects[0].name}")
-                .stdout())
+        inTeam(
+            "create", "rolebinding", "robot-exec", "--role=exec", "--serviceaccount=team-a:robot"));
+    assertThat(field("rolebinding", "robot-exec", "{.roleRef.name} {.subjects[0].name}"))
         .isEqualTo("exec robot");
     assertThat(kubectl(null, "auth", "can-i", "create", "pods/exec").stdout()).isEqualTo("yes\n");
     assertOk(kubectl(null, "delete", "namespace", "team-a", "--wait=false"));
+  }
+
+  /** kubectl in namespace team-a. */
+  private static Run inTeam(String... args) throws Exception {
+    String[] all = new String[args.length + 2];
+    all[0] = "-n";
+    all[1] = "team-a";
+    System.arraycopy(args, 0, all, 2, args.length);
+    return kubectl(null, all);
+  }
+
+  /** A JSONPath of one object of namespace team-a, as kubectl prints it. */
+  private static String field(String kind, String name, String jsonPath) throws Exception {
+    return inTeam("get", kind, name, "-o", "jsonpath=" + jsonPath).stdout();
   }
 
   private static Run kubectl(String stdin, String... args) throws Exception {
