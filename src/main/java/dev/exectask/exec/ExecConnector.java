@@ -78,11 +78,33 @@ final class ExecConnector {
       OutputStream out,
       OutputStream err,
       ExecListener listener) {
-    return open(target, argv, stdin, out, err, listener, 0);
+    return open(target, argv, stdin, out, err, listener, RETRIES);
   }
 
-  /** Upgrades refused this many times in a row with "try again" are not tried again. */
-  static final int UPGRADE_RETRIES = 3;
+  /**
+   * Tries of a script's upgrade refused with "try again" (within 0.7 s): the reconciler tries a
+   * failed kill or observation again with its own backoff, and says so in the task's status.
+   */
+  static final int RETRIES = 3;
+
+  /**
+   * Tries of a command's start refused with "try again" (within 13 s, long enough to outlast an API
+   * server's restart): nothing else tries a start again, and a start refused before the upgrade
+   * never ran, so trying it again cannot run the command twice.
+   */
+  static final int START_RETRIES = 8;
+
+  /** As {@link #open(ExecTarget, List, boolean, OutputStream, OutputStream, ExecListener)}. */
+  CompletableFuture<ExecWatch> open(
+      ExecTarget target,
+      List<String> argv,
+      boolean stdin,
+      OutputStream out,
+      OutputStream err,
+      ExecListener listener,
+      int retries) {
+    return open(target, argv, stdin, out, err, listener, retries, 0);
+  }
 
   private CompletableFuture<ExecWatch> open(
       ExecTarget target,
@@ -91,6 +113,7 @@ final class ExecConnector {
       OutputStream out,
       OutputStream err,
       ExecListener listener,
+      int retries,
       int retry) {
     PodOperationContext context =
         PodOperationContext.builder()
@@ -141,11 +164,12 @@ final class ExecConnector {
                       ? failure.getCause()
                       : failure;
               Throwable refusal = refusal(cause);
-              if (retry < UPGRADE_RETRIES && retryable(refusal)) {
+              if (retry < retries && retryable(refusal)) {
                 // Refused before the upgrade: nothing ran in the container, so another try is safe.
-                Executor later = ExecTimer.after(100L << retry, TimeUnit.MILLISECONDS);
+                Executor later = ExecTimer.after(100L << Math.min(retry, 5), TimeUnit.MILLISECONDS);
                 return CompletableFuture.supplyAsync(() -> null, later)
-                    .thenCompose(v -> open(target, argv, stdin, out, err, listener, retry + 1));
+                    .thenCompose(
+                        v -> open(target, argv, stdin, out, err, listener, retries, retry + 1));
               }
               stream.onError(webSocket, refusal);
               return stream.exitCode().thenApply(code -> (ExecWatch) stream);

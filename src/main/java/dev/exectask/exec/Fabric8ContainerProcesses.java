@@ -137,7 +137,8 @@ public final class Fabric8ContainerProcesses implements ContainerProcesses {
     live.attach(out, err);
     // The command's own exec stays open as long as the command runs: no timeout of its own (the
     // task's deadline ends it through the killer).
-    return exec(target, wrapper.argv(), wrapper.payload(), out, err, null)
+    return exec(
+            target, wrapper.argv(), wrapper.payload(), out, err, null, ExecConnector.START_RETRIES)
         .thenApply(
             end -> {
               if (end.exitCode() != null && end.exitCode() >= 0) {
@@ -383,6 +384,18 @@ public final class Fabric8ContainerProcesses implements ContainerProcesses {
       OutputStream out,
       OutputTail err,
       Bound bound) {
+    return exec(target, argv, stdin, out, err, bound, ExecConnector.RETRIES);
+  }
+
+  /** As above, with {@code upgradeRetries} tries of an upgrade refused with "try again". */
+  private CompletableFuture<ExecEnd> exec(
+      ExecTarget target,
+      List<String> argv,
+      byte[] stdin,
+      OutputStream out,
+      OutputTail err,
+      Bound bound,
+      int upgradeRetries) {
     AtomicReference<Status> status = new AtomicReference<>();
     AtomicReference<ExecWatch> opened = new AtomicReference<>();
     AtomicBoolean timedOut = new AtomicBoolean();
@@ -400,7 +413,7 @@ public final class Fabric8ContainerProcesses implements ContainerProcesses {
         };
     CompletableFuture<ExecEnd> end =
         connector
-            .open(target, argv, stdin != null, out, err, listener)
+            .open(target, argv, stdin != null, out, err, listener, upgradeRetries)
             .thenApply(
                 watch -> {
                   opened.set(watch);
