@@ -12,6 +12,7 @@ import com.google.protobuf.Descriptors.FileDescriptor;
 import com.google.protobuf.DynamicMessage;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
+import io.kubernetes.client.proto.Meta;
 import io.kubernetes.client.proto.Runtime;
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -121,6 +122,10 @@ final class ProtobufBodies {
         capitalized(version) + (group.isEmpty() ? "" : capitalized(group.toLowerCase(Locale.ROOT)));
     FileDescriptor file = FILES.computeIfAbsent(outer, ProtobufBodies::schemaFile);
     Descriptor type = file == null ? null : file.findMessageTypeByName(kind);
+    if (type == null && version.equals("v1")) {
+      // The options every group takes (DeleteOptions with a typed delete, as kubectl drain sends).
+      type = Meta.getDescriptor().findMessageTypeByName(kind);
+    }
     if (type == null) {
       throw new UndecodableBody("no protobuf schema here for " + apiVersion + " " + kind);
     }

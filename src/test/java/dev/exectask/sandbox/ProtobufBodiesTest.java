@@ -115,6 +115,22 @@ class ProtobufBodiesTest {
   }
 
   @Test
+  void theDeleteOptionsOfATypedDeleteAreRead() throws Exception {
+    Meta.DeleteOptions options =
+        Meta.DeleteOptions.newBuilder()
+            .setGracePeriodSeconds(0)
+            .setPropagationPolicy("Background")
+            .build();
+
+    JsonNode json = read(body("v1", "DeleteOptions", options));
+
+    assertThat(json.get("kind").asText()).isEqualTo("DeleteOptions");
+    assertThat(json.get("gracePeriodSeconds").isIntegralNumber()).isTrue();
+    assertThat(json.get("gracePeriodSeconds").asLong()).isZero();
+    assertThat(json.get("propagationPolicy").asText()).isEqualTo("Background");
+  }
+
+  @Test
   void aFieldTheSchemaDoesNotKnowIsRefusedNotDropped() {
     V1.Namespace namespace =
         V1.Namespace.newBuilder()
