@@ -78,6 +78,10 @@ final class ApiStatus {
         null);
   }
 
+  static Error of(int code, String reason, String message) {
+    return failure(code, reason, message, null);
+  }
+
   static Error methodNotAllowed() {
     return failure(
         405,

@@ -13,6 +13,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
@@ -63,12 +64,27 @@ public final class Sandbox implements AutoCloseable {
     try {
       apiServer =
           SandboxApiServer.start(
-              (namespace, pod, container, argv) -> {
-                EmulatedNode node = running.get();
-                if (node == null) {
-                  throw new IllegalStateException("the node is not running");
+              new ExecBackend() {
+                @Override
+                public Process exec(
+                    String namespace, String pod, String container, List<String> argv)
+                    throws Exception {
+                  return node().exec(namespace, pod, container, argv);
                 }
-                return node.exec(namespace, pod, container, argv);
+
+                @Override
+                public byte[] log(String namespace, String pod, String container, boolean previous)
+                    throws LogRefused {
+                  return node().log(namespace, pod, container, previous);
+                }
+
+                private EmulatedNode node() {
+                  EmulatedNode node = running.get();
+                  if (node == null) {
+                    throw new IllegalStateException("the node is not running");
+                  }
+                  return node;
+                }
               },
               dir.resolve(AuditLog.FILE_NAME));
     } catch (RuntimeException e) {

@@ -29,6 +29,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -217,6 +218,20 @@ final class SandboxHttpServer extends MockWebServer {
         && target.get().plural().equals("pods")
         && "exec".equals(target.get().subresource())) {
       exec(request, received, target.get(), query, upgrade);
+    } else if (target.isPresent()
+        && target.get().group().isEmpty()
+        && target.get().plural().equals("pods")
+        && "log".equals(target.get().subresource())
+        && request.method() == io.vertx.core.http.HttpMethod.GET) {
+      Context loop = vertx.getOrCreateContext();
+      ResourcePath pod = target.get();
+      offLoop(
+          requests,
+          request,
+          () -> {
+            MockResponse answer = podLog(pod, query);
+            loop.runOnContext(v -> write(request.response(), answer));
+          });
     } else if (request.method() == io.vertx.core.http.HttpMethod.GET
         && !upgrade
         && SandboxDispatcher.isTrue(SandboxDispatcher.first(query, "watch"))) {
@@ -267,6 +282,52 @@ final class SandboxHttpServer extends MockWebServer {
         recorded.getPath(),
         recorded.getHeaders().newBuilder().set("Content-Type", "application/json").build(),
         new io.fabric8.mockwebserver.http.Buffer(json));
+  }
+
+  /**
+   * {@code pods/log}: the container's log as plain text, its last {@code tailLines} lines and at
+   * most {@code limitBytes}. {@code follow} answers what is there and ends, where a cluster would
+   * go on streaming.
+   */
+  private MockResponse podLog(ResourcePath pod, Map<String, List<String>> query) {
+    byte[] log;
+    try {
+      log =
+          execBackend.log(
+              pod.namespace(),
+              pod.name(),
+              Objects.requireNonNullElse(SandboxDispatcher.first(query, "container"), ""),
+              SandboxDispatcher.isTrue(SandboxDispatcher.first(query, "previous")));
+    } catch (ExecBackend.LogRefused e) {
+      ApiStatus.Error error = ApiStatus.of(e.code, e.reason, e.getMessage());
+      return SandboxDispatcher.json(error.code(), error.body());
+    } catch (RuntimeException e) {
+      ApiStatus.Error error = ApiStatus.internalError(String.valueOf(e.getMessage()));
+      return SandboxDispatcher.json(error.code(), error.body());
+    }
+    long tail = parseLong(SandboxDispatcher.first(query, "tailLines"));
+    if (tail > 0) {
+      int from = log.length;
+      long lines = 0;
+      // A last line without its newline counts as a line too.
+      int end = log.length > 0 && log[log.length - 1] == '\n' ? log.length - 1 : log.length;
+      for (int i = end - 1; i >= 0; i--) {
+        if (log[i] == '\n' && ++lines == tail) {
+          from = i + 1;
+          break;
+        }
+        from = i;
+      }
+      log = java.util.Arrays.copyOfRange(log, from, log.length);
+    }
+    long limit = parseLong(SandboxDispatcher.first(query, "limitBytes"));
+    if (limit > 0 && limit < log.length) {
+      log = java.util.Arrays.copyOf(log, (int) limit);
+    }
+    return new MockResponse()
+        .setResponseCode(200)
+        .setHeader("Content-Type", "text/plain")
+        .setBody(log);
   }
 
   /** Runs {@code work} on {@code pool}; a server shutting down answers 503 instead. */

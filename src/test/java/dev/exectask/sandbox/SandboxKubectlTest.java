@@ -2,10 +2,12 @@ package dev.exectask.sandbox;
 
 import static dev.exectask.testing.SandboxKubectl.assertOk;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.exectask.testing.SandboxKubectl;
 import dev.exectask.testing.SandboxKubectl.Run;
 import java.io.IOException;
+import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -112,6 +114,33 @@ class SandboxKubectlTest {
         .isEqualTo("exec robot");
     assertThat(kubectl(null, "auth", "can-i", "create", "pods/exec").stdout()).isEqualTo("yes\n");
     assertOk(kubectl(null, "delete", "namespace", "team-a", "--wait=false"));
+  }
+
+  @Test
+  void kubectlLogsShowsWhatTheContainersInitWrote() throws Exception {
+    assertOk(
+        kubectl(
+            null,
+            "run",
+            "talker",
+            "--image=busybox",
+            "--",
+            "sh",
+            "-c",
+            "echo one; echo two >&2; echo three; exec sleep 1000"));
+    assertOk(kubectl(null, "wait", "--for=condition=Ready", "pod/talker", "--timeout=30s"));
+
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () ->
+                assertThat(kubectl(null, "logs", "talker").stdout())
+                    .isEqualTo("one\ntwo\nthree\n"));
+    assertThat(kubectl(null, "logs", "talker", "--tail=1").stdout()).isEqualTo("three\n");
+    assertThat(kubectl(null, "logs", "talker", "--previous").stderr())
+        .contains("previous terminated container \"talker\" in pod \"talker\" not found");
+    assertThat(kubectl(null, "logs", "nobody").stderr()).contains("pods \"nobody\" not found");
+    assertOk(kubectl(null, "delete", "pod", "talker", "--wait=false"));
   }
 
   /** kubectl in namespace team-a. */

@@ -1,5 +1,6 @@
 package dev.exectask.sandbox.node;
 
+import dev.exectask.sandbox.ExecBackend;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -252,6 +253,49 @@ public final class EmulatedNode implements AutoCloseable {
    * @throws ExecStartException when the pod or container is not there or not running, or argv[0] is
    *     missing in the container (worded as runc reports it)
    */
+  /**
+   * A container's log as the kubelet serves it: PID 1's stdout and stderr of the running instance
+   * (or, with {@code previous}, of the one before it), from the file the node appends them to.
+   */
+  public byte[] log(String namespace, String podName, String container, boolean previous)
+      throws ExecBackend.LogRefused {
+    PodRuntime pod = pods.get(PodRuntime.key(namespace, podName));
+    if (pod == null || pod.removed) {
+      throw new ExecBackend.LogRefused(404, "NotFound", "pods \"" + podName + "\" not found");
+    }
+    String name = container;
+    if (name == null || name.isEmpty()) {
+      if (pod.containers.size() != 1) {
+        throw new ExecBackend.LogRefused(
+            400,
+            "BadRequest",
+            "a container name must be specified for pod "
+                + podName
+                + ", choose one of: "
+                + pod.containers.keySet().stream().toList().toString().replace(",", ""));
+      }
+      name = pod.containers.keySet().iterator().next();
+    }
+    ContainerRuntime target = pod.containers.get(name);
+    if (target == null) {
+      throw new ExecBackend.LogRefused(
+          400, "BadRequest", "container " + name + " is not valid for pod " + podName);
+    }
+    int instance = target.restartCount() - (previous ? 1 : 0);
+    if (instance < 0) {
+      throw new ExecBackend.LogRefused(
+          400,
+          "BadRequest",
+          "previous terminated container \"" + name + "\" in pod \"" + podName + "\" not found");
+    }
+    Path file = pod.logDirectory(workDir).resolve(name).resolve(instance + ".log");
+    try {
+      return Files.exists(file) ? Files.readAllBytes(file) : new byte[0];
+    } catch (IOException e) {
+      throw new ExecBackend.LogRefused(500, "InternalError", "cannot read the log: " + e);
+    }
+  }
+
   public Process exec(String namespace, String podName, String container, List<String> argv)
       throws ExecStartException {
     if (!started || closed.get()) {
