@@ -3,8 +3,9 @@ package dev.exectask.sandbox;
 import java.util.List;
 
 /**
- * Starts a command in a container, as a container runtime does for the kubelet: the sandbox's
- * emulated node in production, a plain local process in the protocol tests.
+ * What the API server reaches a node for: starting a command in a container, as a container runtime
+ * does for the kubelet, and a container's log. The sandbox's emulated node in production, a plain
+ * local process in the protocol tests.
  */
 @FunctionalInterface
 public interface ExecBackend {
