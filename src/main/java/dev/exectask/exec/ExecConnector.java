@@ -67,21 +67,6 @@ final class ExecConnector {
   }
 
   /**
-   * Starts opening an exec of {@code argv} in the target container. The future completes with the
-   * open stream, or fails with the API server's answer to the upgrade (a {@link
-   * KubernetesClientException} carrying its Status and HTTP code) or the connection's failure.
-   */
-  CompletableFuture<ExecWatch> open(
-      ExecTarget target,
-      List<String> argv,
-      boolean stdin,
-      OutputStream out,
-      OutputStream err,
-      ExecListener listener) {
-    return open(target, argv, stdin, out, err, listener, RETRIES);
-  }
-
-  /**
    * Tries of a script's upgrade refused with "try again" (within 0.7 s): the reconciler tries a
    * failed kill or observation again with its own backoff, and says so in the task's status.
    */
@@ -94,7 +79,13 @@ final class ExecConnector {
    */
   static final int START_RETRIES = 8;
 
-  /** As {@link #open(ExecTarget, List, boolean, OutputStream, OutputStream, ExecListener)}. */
+  /**
+   * Starts opening an exec of {@code argv} in the target container, trying an upgrade refused with
+   * "try again" up to {@code retries} more times ({@link #RETRIES}, {@link #START_RETRIES}). The
+   * future completes with the open stream, or fails with the API server's answer to the upgrade (a
+   * {@link KubernetesClientException} carrying its Status and HTTP code) or the connection's
+   * failure.
+   */
   CompletableFuture<ExecWatch> open(
       ExecTarget target,
       List<String> argv,
@@ -103,25 +94,30 @@ final class ExecConnector {
       OutputStream err,
       ExecListener listener,
       int retries) {
-    return open(target, argv, stdin, out, err, listener, retries, 0);
+    return attempt(new Request(target, argv, stdin, out, err, listener, retries), 0);
   }
 
-  private CompletableFuture<ExecWatch> open(
+  /** One exec to open, as {@link #open} was asked for it. */
+  private record Request(
       ExecTarget target,
       List<String> argv,
       boolean stdin,
       OutputStream out,
       OutputStream err,
       ExecListener listener,
-      int retries,
-      int retry) {
+      int retries) {}
+
+  private CompletableFuture<ExecWatch> attempt(Request request, int retry) {
+    ExecTarget target = request.target();
+    OutputStream out = request.out();
+    OutputStream err = request.err();
     PodOperationContext context =
         PodOperationContext.builder()
             .containerId(target.container())
-            .redirectingIn(stdin)
+            .redirectingIn(request.stdin())
             .output(new StreamContext(out))
             .error(new StreamContext(err))
-            .execListener(listener)
+            .execListener(request.listener())
             .build();
     URLBuilder url =
         new URLBuilder(
@@ -134,7 +130,7 @@ final class ExecConnector {
                 "pods",
                 target.pod(),
                 "exec"));
-    argv.forEach(arg -> url.addQueryParameter("command", arg));
+    request.argv().forEach(arg -> url.addQueryParameter("command", arg));
     context.addQueryParameters(url);
     ExecWebSocketListener stream =
         new ExecWebSocketListener(
@@ -164,12 +160,11 @@ final class ExecConnector {
                       ? failure.getCause()
                       : failure;
               Throwable refusal = refusal(cause);
-              if (retry < retries && retryable(refusal)) {
+              if (retry < request.retries() && retryable(refusal)) {
                 // Refused before the upgrade: nothing ran in the container, so another try is safe.
                 Executor later = ExecTimer.after(100L << Math.min(retry, 5), TimeUnit.MILLISECONDS);
                 return CompletableFuture.supplyAsync(() -> null, later)
-                    .thenCompose(
-                        v -> open(target, argv, stdin, out, err, listener, retries, retry + 1));
+                    .thenCompose(v -> attempt(request, retry + 1));
               }
               stream.onError(webSocket, refusal);
               return stream.exitCode().thenApply(code -> (ExecWatch) stream);

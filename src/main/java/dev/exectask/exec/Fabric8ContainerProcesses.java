@@ -173,7 +173,8 @@ public final class Fabric8ContainerProcesses implements ContainerProcesses {
             null,
             out,
             err,
-            Bound.of(OBSERVE_BOUND))
+            Bound.of(OBSERVE_BOUND),
+            ExecConnector.RETRIES)
         .thenApply(
             end -> {
               end.requireSuccess("observer", err);
@@ -293,7 +294,8 @@ public final class Fabric8ContainerProcesses implements ContainerProcesses {
               null,
               lines,
               err,
-              bound);
+              bound,
+              ExecConnector.RETRIES);
     } catch (RuntimeException e) {
       killerEnded(key.target());
       tasks.values().forEach(f -> f.completeExceptionally(e));
@@ -374,20 +376,10 @@ public final class Fabric8ContainerProcesses implements ContainerProcesses {
   }
 
   /**
-   * Opens one exec and completes when it ends. With a {@code bound}, an exec still open (or still
-   * opening) after it is closed and reported as timed out: a hung exec is never left behind.
+   * Opens one exec and completes when it ends, trying an upgrade refused with "try again" up to
+   * {@code upgradeRetries} more times. With a {@code bound}, an exec still open (or still opening)
+   * after it is closed and reported as timed out: a hung exec is never left behind.
    */
-  private CompletableFuture<ExecEnd> exec(
-      ExecTarget target,
-      List<String> argv,
-      byte[] stdin,
-      OutputStream out,
-      OutputTail err,
-      Bound bound) {
-    return exec(target, argv, stdin, out, err, bound, ExecConnector.RETRIES);
-  }
-
-  /** As above, with {@code upgradeRetries} tries of an upgrade refused with "try again". */
   private CompletableFuture<ExecEnd> exec(
       ExecTarget target,
       List<String> argv,

@@ -98,7 +98,8 @@ class ExecConnectorTest {
                   public void onClose(int code, String reason) {
                     // The exit code future reports the end.
                   }
-                })
+                },
+                ExecConnector.RETRIES)
             .get(10, TimeUnit.SECONDS);
     return new Run(out, status, watch.exitCode());
   }
@@ -154,7 +155,8 @@ class ExecConnectorTest {
                         false,
                         new ByteArrayOutputStream(),
                         new ByteArrayOutputStream(),
-                        null)
+                        null,
+                        ExecConnector.RETRIES)
                     .get(10, TimeUnit.SECONDS));
 
     assertThat(failure.getCause()).isInstanceOf(KubernetesClientException.class);
