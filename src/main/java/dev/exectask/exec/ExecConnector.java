@@ -18,6 +18,7 @@ import io.fabric8.kubernetes.client.utils.URLUtils;
 import io.fabric8.kubernetes.client.utils.URLUtils.URLBuilder;
 import io.vertx.core.http.UpgradeRejectedException;
 import java.io.OutputStream;
+import java.net.ConnectException;
 import java.net.URISyntaxException;
 import java.util.List;
 import java.util.Optional;
@@ -206,7 +207,7 @@ final class ExecConnector {
       return answered.getCode() == 429 || answered.getCode() == 503;
     }
     for (Throwable t = refusal; t != null && t != t.getCause(); t = t.getCause()) {
-      if (t instanceof java.net.ConnectException) {
+      if (t instanceof ConnectException) {
         return true;
       }
     }

@@ -213,15 +213,9 @@ final class SandboxHttpServer extends MockWebServer {
     }
     boolean upgrade = "websocket".equalsIgnoreCase(request.getHeader("Upgrade"));
     Optional<ResourcePath> target = ResourcePath.parse(uri.path());
-    if (target.isPresent()
-        && target.get().group().isEmpty()
-        && target.get().plural().equals("pods")
-        && "exec".equals(target.get().subresource())) {
+    if (podSubresource(target, "exec")) {
       exec(request, received, target.get(), query, upgrade);
-    } else if (target.isPresent()
-        && target.get().group().isEmpty()
-        && target.get().plural().equals("pods")
-        && "log".equals(target.get().subresource())
+    } else if (podSubresource(target, "log")
         && request.method() == io.vertx.core.http.HttpMethod.GET) {
       Context loop = vertx.getOrCreateContext();
       ResourcePath pod = target.get();
@@ -245,6 +239,14 @@ final class SandboxHttpServer extends MockWebServer {
           .onSuccess(body -> answerOffLoop(request, body, loop))
           .onFailure(e -> request.response().setStatusCode(500).end());
     }
+  }
+
+  /** Whether the request is for the {@code subresource} of a pod (the kubelet's business). */
+  private static boolean podSubresource(Optional<ResourcePath> target, String subresource) {
+    return target.isPresent()
+        && target.get().group().isEmpty()
+        && target.get().plural().equals("pods")
+        && subresource.equals(target.get().subresource());
   }
 
   /**
@@ -307,18 +309,7 @@ final class SandboxHttpServer extends MockWebServer {
     }
     long tail = parseLong(SandboxDispatcher.first(query, "tailLines"));
     if (tail > 0) {
-      int from = log.length;
-      long lines = 0;
-      // A last line without its newline counts as a line too.
-      int end = log.length > 0 && log[log.length - 1] == '\n' ? log.length - 1 : log.length;
-      for (int i = end - 1; i >= 0; i--) {
-        if (log[i] == '\n' && ++lines == tail) {
-          from = i + 1;
-          break;
-        }
-        from = i;
-      }
-      log = java.util.Arrays.copyOfRange(log, from, log.length);
+      log = java.util.Arrays.copyOfRange(log, lastLines(log, tail), log.length);
     }
     long limit = parseLong(SandboxDispatcher.first(query, "limitBytes"));
     if (limit > 0 && limit < log.length) {
@@ -328,6 +319,21 @@ final class SandboxHttpServer extends MockWebServer {
         .setResponseCode(200)
         .setHeader("Content-Type", "text/plain")
         .setBody(log);
+  }
+
+  /**
+   * Where the last {@code lines} lines of {@code text} start (0 when it has fewer); a last line
+   * without its newline counts as a line too.
+   */
+  static int lastLines(byte[] text, long lines) {
+    int end = text.length > 0 && text[text.length - 1] == '\n' ? text.length - 1 : text.length;
+    long seen = 0;
+    for (int i = end - 1; i >= 0; i--) {
+      if (text[i] == '\n' && ++seen == lines) {
+        return i + 1;
+      }
+    }
+    return 0;
   }
 
   /** Runs {@code work} on {@code pool}; a server shutting down answers 503 instead. */

@@ -246,14 +246,6 @@ public final class EmulatedNode implements AutoCloseable {
   }
 
   /**
-   * Starts {@code argv} inside the container's namespaces, as a runtime's exec does. The returned
-   * process's exit value is the command's exit status (128+N if it died of signal N). Closing or
-   * abandoning its streams never kills the command.
-   *
-   * @throws ExecStartException when the pod or container is not there or not running, or argv[0] is
-   *     missing in the container (worded as runc reports it)
-   */
-  /**
    * A container's log as the kubelet serves it: PID 1's stdout and stderr of the running instance
    * (or, with {@code previous}, of the one before it), from the file the node appends them to.
    */
@@ -288,7 +280,7 @@ public final class EmulatedNode implements AutoCloseable {
           "BadRequest",
           "previous terminated container \"" + name + "\" in pod \"" + podName + "\" not found");
     }
-    Path file = pod.logDirectory(workDir).resolve(name).resolve(instance + ".log");
+    Path file = pod.logFile(workDir, name, instance);
     try {
       return Files.exists(file) ? Files.readAllBytes(file) : new byte[0];
     } catch (IOException e) {
@@ -296,6 +288,14 @@ public final class EmulatedNode implements AutoCloseable {
     }
   }
 
+  /**
+   * Starts {@code argv} inside the container's namespaces, as a runtime's exec does. The returned
+   * process's exit value is the command's exit status (128+N if it died of signal N). Closing or
+   * abandoning its streams never kills the command.
+   *
+   * @throws ExecStartException when the pod or container is not there or not running, or argv[0] is
+   *     missing in the container (worded as runc reports it)
+   */
   public Process exec(String namespace, String podName, String container, List<String> argv)
       throws ExecStartException {
     if (!started || closed.get()) {
@@ -586,16 +586,14 @@ public final class EmulatedNode implements AutoCloseable {
     }
     Process unshare;
     try {
-      Path log = pod.logDirectory(workDir).resolve(container.name());
-      Files.createDirectories(log);
+      Path log = pod.logFile(workDir, container.name(), container.restartCount());
+      Files.createDirectories(log.getParent());
       ProcessBuilder builder =
           new ProcessBuilder(commands.runAsInit(argv))
               .directory(new File(workingDir))
               .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
               .redirectErrorStream(true)
-              .redirectOutput(
-                  ProcessBuilder.Redirect.appendTo(
-                      log.resolve(container.restartCount() + ".log").toFile()));
+              .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
       builder.environment().clear();
       builder.environment().putAll(environment.all());
       unshare = builder.start();

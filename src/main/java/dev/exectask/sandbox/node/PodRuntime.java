@@ -101,7 +101,12 @@ final class PodRuntime {
     };
   }
 
-  Path logDirectory(Path workDir) {
-    return workDir.resolve("pods").resolve(namespace + "_" + name + "_" + uid);
+  /** The file PID 1 of the container's {@code instance}-th run writes to (0 for its first). */
+  Path logFile(Path workDir, String container, int instance) {
+    return workDir
+        .resolve("pods")
+        .resolve(namespace + "_" + name + "_" + uid)
+        .resolve(container)
+        .resolve(instance + ".log");
   }
 }
