@@ -180,12 +180,15 @@ final class ProtobufBodies {
         value = array;
       } else {
         value = value(descriptor, field.getValue(), path);
+        if (value != null && value.isTextual() && value.asText().isEmpty()) {
+          value = null; // Go writes every string field; its JSON leaves the empty ones out.
+        }
       }
       if (value != null
-          && value.isNumber()
+          && name.equals("generation")
           && value.asLong() == 0
           && descriptor.getContainingType().getFullName().equals(META + "ObjectMeta")) {
-        continue; // generation: Go always writes it, the server sets it.
+        continue; // Go always writes it; the server sets it.
       }
       if (value instanceof ObjectNode embedded && inline(descriptor)) {
         json.setAll(embedded);
@@ -211,11 +214,14 @@ final class ProtobufBodies {
         || parent.equals("EphemeralContainer") && name.equals("ephemeralContainerCommon");
   }
 
-  /** One value as the API's JSON has it, or null where Go's JSON would leave it out. */
+  /**
+   * One value as the API's JSON has it, or null for a zero time or quantity, which Go's JSON leaves
+   * out. An empty string stays one: in a map or a list it is a value.
+   */
   private static JsonNode value(FieldDescriptor field, Object value, String path)
       throws UndecodableBody {
     return switch (field.getJavaType()) {
-      case STRING -> ((String) value).isEmpty() ? null : NODES.textNode((String) value);
+      case STRING -> NODES.textNode((String) value);
       case INT -> NODES.numberNode((Integer) value);
       case LONG -> NODES.numberNode((Long) value);
       case FLOAT -> NODES.numberNode((Float) value);

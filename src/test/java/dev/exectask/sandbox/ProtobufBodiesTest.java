@@ -33,7 +33,8 @@ class ProtobufBodiesTest {
                     .setNamespace("")
                     .setGeneration(0)
                     .setCreationTimestamp(Meta.Time.newBuilder().setSeconds(0))
-                    .putLabels("tier", "dev"))
+                    .putLabels("tier", "dev")
+                    .putLabels("flag", ""))
             .setSpec(V1.NamespaceSpec.newBuilder())
             .build();
 
@@ -43,6 +44,8 @@ class ProtobufBodiesTest {
     assertThat(json.get("kind").asText()).isEqualTo("Namespace");
     assertThat(json.at("/metadata/name").asText()).isEqualTo("team-a");
     assertThat(json.at("/metadata/labels/tier").asText()).isEqualTo("dev");
+    assertThat(json.at("/metadata/labels/flag").isTextual()).as("an empty label value").isTrue();
+    assertThat(json.at("/metadata/labels/flag").asText()).isEmpty();
     assertThat(json.get("metadata").has("namespace")).as("empty string left out").isFalse();
     assertThat(json.get("metadata").has("creationTimestamp")).as("zero time left out").isFalse();
     assertThat(json.get("metadata").has("generation")).as("the server's to set").isFalse();
@@ -55,6 +58,8 @@ class ProtobufBodiesTest {
         V1.Container.newBuilder()
             .setName("web")
             .setImage("busybox")
+            .addArgs("")
+            .addArgs("x")
             .setResources(
                 V1.ResourceRequirements.newBuilder()
                     .putLimits("memory", Resource.Quantity.newBuilder().setString("64Mi").build()))
@@ -91,6 +96,7 @@ class ProtobufBodiesTest {
     assertThat(json.at("/spec/replicas").isInt()).as("a zero that was sent stays").isTrue();
     JsonNode web = json.at("/spec/template/spec/containers/0");
     assertThat(web.get("image").asText()).isEqualTo("busybox");
+    assertThat(web.get("args").toString()).as("an empty argument kept").isEqualTo("[\"\",\"x\"]");
     assertThat(web.at("/resources/limits/memory").asText()).isEqualTo("64Mi");
     assertThat(web.at("/ports/0/containerPort").asInt()).isEqualTo(8080);
     assertThat(web.at("/livenessProbe/httpGet/port").isTextual())
