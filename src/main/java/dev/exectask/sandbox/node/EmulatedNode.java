@@ -170,7 +170,7 @@ public final class EmulatedNode implements AutoCloseable {
   private volatile boolean started;
   private NamespaceCommands commands;
   private ShellHider shellHider;
-  private String mkfifo;
+  private FifoPool fifos;
   private String sleep;
   // Every container is started from this one long-lived thread: setpriv's parent-death signal
   // fires when the thread that forked the process ends, not only when the JVM does.
@@ -199,11 +199,12 @@ public final class EmulatedNode implements AutoCloseable {
       throw new IllegalStateException("The node has already been started");
     }
     commands = NamespaceCommands.detect();
-    mkfifo = HostCommand.find("mkfifo");
+    String mkfifo = HostCommand.find("mkfifo");
     sleep = Objects.requireNonNullElse(HostCommand.find("sleep"), "sleep");
     if (mkfifo == null) {
       throw new IllegalStateException("The sandbox needs mkfifo (coreutils) on the PATH.");
     }
+    fifos = new FifoPool(mkfifo, workDir.resolve("exec"));
     try {
       Files.createDirectories(workDir.resolve("pods"));
       Files.createDirectories(workDir.resolve("exec"));
@@ -387,6 +388,9 @@ public final class EmulatedNode implements AutoCloseable {
       }
     }
     pods.clear();
+    if (fifos != null) {
+      fifos.close();
+    }
   }
 
   private void killAll(long deadline) {
@@ -775,12 +779,13 @@ public final class EmulatedNode implements AutoCloseable {
   private Process startExec(
       ContainerInstance instance, ProcessHandle init, List<String> argv, String execId)
       throws ExecStartException {
-    Path stdout = workDir.resolve("exec").resolve(execId + ".out");
-    Path stderr = workDir.resolve("exec").resolve(execId + ".err");
-    HostCommand.Result fifos =
-        HostCommand.run(List.of(mkfifo, "-m", "600", stdout.toString(), stderr.toString()), null);
-    if (!fifos.succeeded()) {
-      throw new ExecStartException("cannot create the exec's output pipes: " + fifos.output());
+    Path stdout = fifos.take();
+    Path stderr;
+    try {
+      stderr = fifos.take();
+    } catch (ExecStartException e) {
+      FifoPool.remove(stdout);
+      throw e;
     }
     Process nsenter = null;
     // Holding each FIFO open for reading and writing lets both of its ends open without blocking.
@@ -809,12 +814,8 @@ public final class EmulatedNode implements AutoCloseable {
       }
       throw new ExecStartException("cannot start exec: " + e.getMessage());
     } finally {
-      try {
-        Files.deleteIfExists(stdout);
-        Files.deleteIfExists(stderr);
-      } catch (IOException e) {
-        LOG.debugf(e, "Cannot remove the exec's pipes %s", stdout);
-      }
+      FifoPool.remove(stdout);
+      FifoPool.remove(stderr);
     }
   }
 
