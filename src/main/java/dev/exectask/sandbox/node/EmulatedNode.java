@@ -165,7 +165,10 @@ public final class EmulatedNode implements AutoCloseable {
   private final SecureRandom random = new SecureRandom();
   private final Map<String, PodRuntime> pods = new ConcurrentHashMap<>();
   private final Set<ContainerInstance> instances = ConcurrentHashMap.newKeySet();
+
+  /** The nsenter of every exec still running (and of those ended since the last one started). */
   private final Set<Process> execs = ConcurrentHashMap.newKeySet();
+
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile boolean started;
   private NamespaceCommands commands;
@@ -800,9 +803,11 @@ public final class EmulatedNode implements AutoCloseable {
       nsenter = builder.start();
       InputStream out = new FileInputStream(stdout.toFile());
       InputStream err = new FileInputStream(stderr.toFile());
-      Process started = nsenter;
-      execs.add(started);
-      started.onExit().thenRun(() -> execs.remove(started));
+      // Those that ended go as the next one comes: Process.onExit() would start a thread per
+      // exec on a machine of two cores or fewer (CompletableFuture's async pool is then a thread
+      // per task), and isAlive() is a field read.
+      execs.removeIf(exec -> !exec.isAlive());
+      execs.add(nsenter);
       String name = "sandbox-exec-" + execId.substring(0, 12);
       return new ExecProcess(
           nsenter,
