@@ -401,7 +401,11 @@ after() {
       if [ "$tree" != ' ' ]; then
         signal KILL
       elif [ "$w_pid" != 0 ] && same "$w_pid" "$w_start"; then
-        # A wrapper normally exits, recording its command's status, a moment after it.
+        # A wrapper normally exits, recording its command's status, a moment after it. Once
+        # it has recorded its command (it starts no other), a tree found empty stays empty:
+        # the rounds that wait for it need no more passes over /proc. Until then each round
+        # looks again, for a command it may still start.
+        [ "$c_pid" = 0 ] || fresh=yes
         now
         : "${w_since:=$now}"
         [ $((now - w_since)) -lt 100 ] || kill_wrapper
