@@ -412,8 +412,7 @@ class ScaleBenchmarkIT {
             + before.rss()
             + " -> "
             + after.rss()
-            + " MiB (+"
-            + (after.rssMiB - before.rssMiB)
+            + String.format(Locale.ROOT, " MiB (%+d", after.rssMiB - before.rssMiB)
             + "; target <= +50)");
   }
 
