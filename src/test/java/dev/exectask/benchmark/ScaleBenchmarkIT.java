@@ -500,6 +500,7 @@ class ScaleBenchmarkIT {
     private static final int LOOKS_PER_DISCOVERY = 10;
     private final Map<String, Instant> gone = new ConcurrentHashMap<>();
     private final Set<String> seen = ConcurrentHashMap.newKeySet();
+    private final Set<String> endedUnrun = ConcurrentHashMap.newKeySet();
     private final Thread poller;
 
     GoneWatch(Map<String, String> byMarker) {
@@ -512,7 +513,8 @@ class ScaleBenchmarkIT {
               () -> {
                 int round = 0;
                 while (!pending.isEmpty() && !Thread.currentThread().isInterrupted()) {
-                  if (++round % LOOKS_PER_DISCOVERY == 0 && seen.size() < byMarker.size()) {
+                  if (++round % LOOKS_PER_DISCOVERY == 0
+                      && seen.size() + endedUnrun.size() < byMarker.size()) {
                     discover(byMarker, pending, looked);
                   }
                   Instant now = Instant.now();
@@ -563,7 +565,7 @@ class ScaleBenchmarkIT {
      * When each of these tasks was gone, waiting at most the limit for each to be gone or, if it
      * never ran, to have ended without running.
      */
-    Map<String, Instant> await(List<String> names, Duration limit, Predicate<String> endedUnrun)
+    Map<String, Instant> await(List<String> names, Duration limit, Predicate<String> unrun)
         throws InterruptedException {
       waitUntil(
           limit,
@@ -571,11 +573,15 @@ class ScaleBenchmarkIT {
               names.stream()
                   .allMatch(
                       name ->
-                          gone.containsKey(name)
-                              || (!seen.contains(name) && endedUnrun.test(name))));
+                          gone.containsKey(name) || (!seen.contains(name) && unrun.test(name))));
       Map<String, Instant> these = new HashMap<>();
       for (String name : names) {
         Optional.ofNullable(gone.get(name)).ifPresent(at -> these.put(name, at));
+        if (!seen.contains(name) && unrun.test(name)) {
+          // Nothing of it can start any more: the processes of the others are all that is looked
+          // for.
+          endedUnrun.add(name);
+        }
       }
       return these;
     }
@@ -617,8 +623,9 @@ class ScaleBenchmarkIT {
             .count();
   }
 
+  /** Whether the process still lives with the start time it was found with. */
   static boolean alive(HostProcess p) {
-    return HostProcess.of(p.pid()).map(q -> q.startTime() == p.startTime()).orElse(false);
+    return HostProcess.liveStartTime(p.pid()).orElse(-1) == p.startTime();
   }
 
   static List<String> names(int n, boolean deleted) {

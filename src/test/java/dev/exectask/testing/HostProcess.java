@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * A live process of this machine as /proc shows it: the ground truth behind a task's status, since
@@ -22,24 +23,47 @@ public record HostProcess(long pid, String state, long pgrp, long startTime, Lis
    * The process, unless it is gone or a zombie (a zombie is dead: only its exit status remains).
    */
   public static Optional<HostProcess> of(long pid) {
+    String[] fields = liveStat(pid);
+    if (fields == null) {
+      return Optional.empty();
+    }
+    List<String> environ;
     try {
-      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"), UTF_8);
-      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-      if (fields[0].equals("Z") || fields[0].equals("X")) {
-        return Optional.empty();
-      }
-      List<String> environ;
-      try {
-        byte[] bytes = Files.readAllBytes(Path.of("/proc", Long.toString(pid), "environ"));
-        environ = List.of(new String(bytes, UTF_8).split("\0"));
-      } catch (IOException e) {
-        environ = List.of();
-      }
+      byte[] bytes = Files.readAllBytes(Path.of("/proc", Long.toString(pid), "environ"));
+      environ = List.of(new String(bytes, UTF_8).split("\0"));
+    } catch (IOException e) {
+      environ = List.of();
+    }
+    try {
       return Optional.of(
           new HostProcess(
               pid, fields[0], Long.parseLong(fields[2]), Long.parseLong(fields[19]), environ));
-    } catch (IOException | RuntimeException gone) {
+    } catch (RuntimeException malformed) {
       return Optional.empty();
+    }
+  }
+
+  /**
+   * The start time of the process (field 22 of /proc/PID/stat), empty when it is gone or a zombie:
+   * its stat alone, cheap enough to poll for many processes at once.
+   */
+  public static OptionalLong liveStartTime(long pid) {
+    String[] fields = liveStat(pid);
+    try {
+      return fields == null ? OptionalLong.empty() : OptionalLong.of(Long.parseLong(fields[19]));
+    } catch (RuntimeException malformed) {
+      return OptionalLong.empty();
+    }
+  }
+
+  /** The fields of /proc/PID/stat after the command's name, null when it is gone or a zombie. */
+  private static String[] liveStat(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"), UTF_8);
+      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      return fields[0].equals("Z") || fields[0].equals("X") ? null : fields;
+    } catch (IOException | RuntimeException gone) {
+      return null;
     }
   }
 
