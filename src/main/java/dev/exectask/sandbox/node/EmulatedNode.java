@@ -782,14 +782,9 @@ public final class EmulatedNode implements AutoCloseable {
   private Process startExec(
       ContainerInstance instance, ProcessHandle init, List<String> argv, String execId)
       throws ExecStartException {
-    Path stdout = fifos.take();
-    Path stderr;
-    try {
-      stderr = fifos.take();
-    } catch (ExecStartException e) {
-      FifoPool.remove(stdout);
-      throw e;
-    }
+    FifoPool.Pair pipes = fifos.take();
+    Path stdout = pipes.stdout();
+    Path stderr = pipes.stderr();
     Process nsenter = null;
     // Holding each FIFO open for reading and writing lets both of its ends open without blocking.
     try (RandomAccessFile holdOut = new RandomAccessFile(stdout.toFile(), "rw");
@@ -819,8 +814,7 @@ public final class EmulatedNode implements AutoCloseable {
       }
       throw new ExecStartException("cannot start exec: " + e.getMessage());
     } finally {
-      FifoPool.remove(stdout);
-      FifoPool.remove(stderr);
+      pipes.remove();
     }
   }
 

@@ -18,7 +18,7 @@ import org.jboss.logging.Logger;
 final class FifoPool {
   private static final Logger LOG = Logger.getLogger(FifoPool.class);
 
-  /** FIFOs per mkfifo run: 32 execs' worth. */
+  /** FIFOs per mkfifo run: 32 execs' worth (a whole number of pairs). */
   static final int BATCH = 64;
 
   private final String mkfifo;
@@ -35,12 +35,20 @@ final class FifoPool {
     this.dir = dir;
   }
 
-  /** A FIFO of mode 600 that nothing else has taken; the caller removes it once it is open. */
-  synchronized Path take() throws ExecStartException {
+  /** An exec's two output FIFOs; the exec removes them once they are open. */
+  record Pair(Path stdout, Path stderr) {
+    void remove() {
+      FifoPool.remove(stdout);
+      FifoPool.remove(stderr);
+    }
+  }
+
+  /** Two FIFOs of mode 600 that nothing else has taken. */
+  synchronized Pair take() throws ExecStartException {
     if (ready.isEmpty()) {
       refill();
     }
-    return ready.pop();
+    return new Pair(ready.pop(), ready.pop());
   }
 
   private void refill() throws ExecStartException {
@@ -65,7 +73,7 @@ final class FifoPool {
     ready.clear();
   }
 
-  static void remove(Path fifo) {
+  private static void remove(Path fifo) {
     try {
       Files.deleteIfExists(fifo);
     } catch (IOException e) {

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -27,17 +28,20 @@ class FifoPoolTest {
   }
 
   @Test
-  void everyExecGetsAFifoOfItsOwnBeyondOneBatch() throws Exception {
+  void everyExecGetsFifosOfItsOwnBeyondOneBatch() throws Exception {
     FifoPool pool = pool();
     Set<Path> taken = new HashSet<>();
-    for (int i = 0; i < FifoPool.BATCH + 3; i++) {
-      Path fifo = pool.take();
-      assertTrue(taken.add(fifo), "handed out twice: " + fifo);
-      assertTrue(
-          Files.readAttributes(fifo, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
-              .isOther(),
-          fifo + " is not a FIFO");
-      assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(fifo)));
+    for (int i = 0; i < FifoPool.BATCH / 2 + 3; i++) {
+      FifoPool.Pair pair = pool.take();
+      for (Path fifo : List.of(pair.stdout(), pair.stderr())) {
+        assertTrue(taken.add(fifo), "handed out twice: " + fifo);
+        assertTrue(
+            Files.readAttributes(fifo, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+                .isOther(),
+            fifo + " is not a FIFO");
+        assertEquals(
+            "rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(fifo)));
+      }
     }
     pool.close();
   }
@@ -45,10 +49,10 @@ class FifoPoolTest {
   @Test
   void closingRemovesTheFifosNoExecTook() throws Exception {
     FifoPool pool = pool();
-    Path taken = pool.take();
+    FifoPool.Pair taken = pool.take();
     pool.close();
     try (Stream<Path> left = Files.list(dir)) {
-      assertEquals(Set.of(taken), Set.copyOf(left.toList()));
+      assertEquals(Set.of(taken.stdout(), taken.stderr()), Set.copyOf(left.toList()));
     }
   }
 
