@@ -142,22 +142,31 @@ class ExecConnectorTest {
     assertThat(pings.size()).as("an ended stream is no longer pinged").isZero();
   }
 
+  /** How opening an exec of {@code true} in {@code target} fails, given 10 s. */
+  static ExecutionException refusedOpen(
+      KubernetesClient client, ExecTarget target, int upgradeRetries) {
+    return assertThrows(
+        ExecutionException.class,
+        () ->
+            new ExecConnector(client, WebSocketPings.disabled())
+                .open(
+                    target,
+                    List.of("true"),
+                    false,
+                    new ByteArrayOutputStream(),
+                    new ByteArrayOutputStream(),
+                    null,
+                    upgradeRetries)
+                .get(10, TimeUnit.SECONDS));
+  }
+
   @Test
   void aRefusedUpgradeFailsWithTheApiServersAnswer() {
     ExecutionException failure =
-        assertThrows(
-            ExecutionException.class,
-            () ->
-                new ExecConnector(client, WebSocketPings.disabled())
-                    .open(
-                        new ExecTarget(client.getNamespace(), "no-such-pod", "main"),
-                        List.of("true"),
-                        false,
-                        new ByteArrayOutputStream(),
-                        new ByteArrayOutputStream(),
-                        null,
-                        ExecConnector.RETRIES)
-                    .get(10, TimeUnit.SECONDS));
+        refusedOpen(
+            client,
+            new ExecTarget(client.getNamespace(), "no-such-pod", "main"),
+            ExecConnector.RETRIES);
 
     assertThat(failure.getCause()).isInstanceOf(KubernetesClientException.class);
     assertThat(((KubernetesClientException) failure.getCause()).getCode()).isEqualTo(404);

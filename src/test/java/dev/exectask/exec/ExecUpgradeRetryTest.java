@@ -1,22 +1,18 @@
 package dev.exectask.exec;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.sun.net.httpserver.HttpServer;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -71,19 +67,7 @@ class ExecUpgradeRetryTest {
                     .build())
             .build()) {
       ExecutionException failure =
-          assertThrows(
-              ExecutionException.class,
-              () ->
-                  new ExecConnector(client, WebSocketPings.disabled())
-                      .open(
-                          new ExecTarget("default", "p", "main"),
-                          List.of("true"),
-                          false,
-                          new ByteArrayOutputStream(),
-                          new ByteArrayOutputStream(),
-                          null,
-                          2)
-                      .get(10, TimeUnit.SECONDS));
+          ExecConnectorTest.refusedOpen(client, new ExecTarget("default", "p", "main"), 2);
 
       assertThat(tries.get()).as("the first try and two more, none of fabric8's own").isEqualTo(3);
       KubernetesClientException refused = (KubernetesClientException) failure.getCause();
