@@ -95,12 +95,11 @@ final class SandboxDispatcher extends Dispatcher {
     try {
       return route(request);
     } catch (ApiException e) {
-      return json(e.error.code(), e.error.body());
+      return json(e.error);
     } catch (RejectedWrite e) {
       return json(e.code(), e.body());
     } catch (IllegalArgumentException e) {
-      ApiStatus.Error error = ApiStatus.badRequest(String.valueOf(e.getMessage()));
-      return json(error.code(), error.body());
+      return json(ApiStatus.badRequest(String.valueOf(e.getMessage())));
     }
   }
 
@@ -781,6 +780,11 @@ final class SandboxDispatcher extends Dispatcher {
     List<JsonNode> items = new ArrayList<>();
     body(list).path("items").forEach(items::add);
     return items;
+  }
+
+  /** The answer carrying an API server's Status. */
+  static MockResponse json(ApiStatus.Error error) {
+    return json(error.code(), error.body());
   }
 
   static MockResponse json(int code, String body) {

@@ -263,8 +263,7 @@ final class SandboxHttpServer extends MockWebServer {
           try {
             answer = answer(request, asJson(recorded));
           } catch (ProtobufBodies.UndecodableBody e) {
-            ApiStatus.Error error = ApiStatus.undecodableProtobuf(e.getMessage());
-            answer = SandboxDispatcher.json(error.code(), error.body());
+            answer = SandboxDispatcher.json(ApiStatus.undecodableProtobuf(e.getMessage()));
           }
           MockResponse answered = answer;
           loop.runOnContext(v -> write(request.response(), answered));
@@ -301,11 +300,9 @@ final class SandboxHttpServer extends MockWebServer {
               Objects.requireNonNullElse(SandboxDispatcher.first(query, "container"), ""),
               SandboxDispatcher.isTrue(SandboxDispatcher.first(query, "previous")));
     } catch (ExecBackend.LogRefused e) {
-      ApiStatus.Error error = ApiStatus.of(e.code, e.reason, e.getMessage());
-      return SandboxDispatcher.json(error.code(), error.body());
+      return SandboxDispatcher.json(ApiStatus.of(e.code, e.reason, e.getMessage()));
     } catch (RuntimeException e) {
-      ApiStatus.Error error = ApiStatus.internalError(String.valueOf(e.getMessage()));
-      return SandboxDispatcher.json(error.code(), error.body());
+      return SandboxDispatcher.json(ApiStatus.internalError(String.valueOf(e.getMessage())));
     }
     long tail = parseLong(SandboxDispatcher.first(query, "tailLines"));
     if (tail > 0) {
@@ -357,8 +354,7 @@ final class SandboxHttpServer extends MockWebServer {
   /** A failure of the sandbox's own, answered as an API server's 500 Status. */
   private static MockResponse failed(HttpServerRequest request, RuntimeException e) {
     LOG.errorf(e, "sandbox API failed on %s %s", request.method(), request.uri());
-    ApiStatus.Error error = ApiStatus.internalError(String.valueOf(e));
-    return SandboxDispatcher.json(error.code(), error.body());
+    return SandboxDispatcher.json(ApiStatus.internalError(String.valueOf(e)));
   }
 
   private void dispatch(HttpServerRequest request, Instant received) {
@@ -417,7 +413,7 @@ final class SandboxHttpServer extends MockWebServer {
             loop.runOnContext(v -> execChecked(request, received, checked, upgrade));
             return;
           } catch (SandboxDispatcher.ApiException e) {
-            refused = SandboxDispatcher.json(e.error.code(), e.error.body());
+            refused = SandboxDispatcher.json(e.error);
           } catch (RuntimeException e) {
             refused = failed(request, e);
           }
@@ -447,7 +443,7 @@ final class SandboxHttpServer extends MockWebServer {
                   + ", "
                   + ExecSession.V4_PROTOCOL
                   + ")");
-      write(request.response(), SandboxDispatcher.json(error.code(), error.body()));
+      write(request.response(), SandboxDispatcher.json(error));
       return;
     }
     HttpConnection connection = request.connection();
@@ -469,11 +465,12 @@ final class SandboxHttpServer extends MockWebServer {
     try {
       listener = dispatcher.watch(recorded);
     } catch (SandboxDispatcher.ApiException e) {
-      write(request.response(), SandboxDispatcher.json(e.error.code(), e.error.body()));
+      write(request.response(), SandboxDispatcher.json(e.error));
       return;
     } catch (IllegalArgumentException e) {
-      ApiStatus.Error error = ApiStatus.badRequest(String.valueOf(e.getMessage()));
-      write(request.response(), SandboxDispatcher.json(error.code(), error.body()));
+      write(
+          request.response(),
+          SandboxDispatcher.json(ApiStatus.badRequest(String.valueOf(e.getMessage()))));
       return;
     }
     HttpServerResponse response = request.response();
